@@ -1,0 +1,1 @@
+//! SDK examples live in `examples/*.rs`; run one with `cargo run -p examples --example NAME`.

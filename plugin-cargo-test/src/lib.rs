@@ -1,0 +1,1 @@
+//! plugin-cargo-test: work in progress (see ARCHITECTURE.md).

@@ -1,0 +1,1 @@
+//! plugin-junit-xml: work in progress (see ARCHITECTURE.md).

@@ -1,0 +1,1 @@
+//! plugin-tap: work in progress (see ARCHITECTURE.md).

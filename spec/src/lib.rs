@@ -1,0 +1,1 @@
+//! spec: work in progress (see ARCHITECTURE.md).

@@ -1,0 +1,167 @@
+//! The normalized result model: what every parser produces and the engine consumes.
+
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+
+/// How one attempt of a test ended.
+///
+/// Ordered from best to worst by [`Outcome::severity`]; the engine keeps the worst outcome when
+/// one test name appears more than once in a report.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Outcome {
+    /// The test passed.
+    Passed,
+    /// An assertion failed (`<failure>`, `not ok`, a panic).
+    Failed,
+    /// The test could not run properly (`<error>`: an exception outside assertions).
+    Error,
+    /// The test was skipped or ignored (`<skipped>`, `# SKIP`, `#[ignore]`).
+    Skipped,
+    /// A known failure that was expected (`# TODO`, xfail).
+    Todo,
+}
+
+impl Outcome {
+    /// Higher is worse: Failed > Error > Todo > Skipped > Passed.
+    pub fn severity(self) -> u8 {
+        match self {
+            Outcome::Passed => 0,
+            Outcome::Skipped => 1,
+            Outcome::Todo => 2,
+            Outcome::Error => 3,
+            Outcome::Failed => 4,
+        }
+    }
+
+    /// True for [`Outcome::Failed`] and [`Outcome::Error`].
+    pub fn is_failure(self) -> bool {
+        matches!(self, Outcome::Failed | Outcome::Error)
+    }
+}
+
+/// One run of a test. Most tests have exactly one; a test re-run by its runner (Surefire
+/// `rerunFailure`, nextest retries) has one per run, in order.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Attempt {
+    /// How it ended.
+    pub outcome: Outcome,
+    /// When it started, if the input says.
+    pub started: Option<DateTime<Utc>>,
+    /// When it stopped, if the input says.
+    pub stopped: Option<DateTime<Utc>>,
+    /// How long it took, if the input says.
+    pub duration: Option<Duration>,
+    /// A one-line message (`message` attribute, panic message, TAP `message:`).
+    pub message: Option<String>,
+    /// Longer text: failure body, stack trace, YAML diagnostics, `#` lines.
+    pub details: Option<String>,
+    /// Captured standard output.
+    pub stdout: Option<String>,
+    /// Captured standard error.
+    pub stderr: Option<String>,
+}
+
+impl Attempt {
+    /// An attempt with only an outcome.
+    pub fn new(outcome: Outcome) -> Self {
+        Self {
+            outcome,
+            started: None,
+            stopped: None,
+            duration: None,
+            message: None,
+            details: None,
+            stdout: None,
+            stderr: None,
+        }
+    }
+}
+
+/// Where a test came from, for naming and for error messages.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Origin {
+    /// Suite (`<testsuite name>`, test binary, TAP file).
+    pub suite: Option<String>,
+    /// Class (`classname`), module path.
+    pub class: Option<String>,
+    /// Source or input file.
+    pub file: Option<String>,
+    /// Line in the input where the result was read (1-based).
+    pub line: Option<u64>,
+}
+
+/// One test's result, as parsed from any input format.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TestResult {
+    /// The name the test case gets in Kiwi (the plugin applies its naming rule; the engine cuts
+    /// it to 255 characters).
+    pub name: String,
+    /// The parts the name was made from.
+    pub origin: Origin,
+    /// Every attempt, in order; never empty.
+    pub attempts: Vec<Attempt>,
+    /// `<property>` pairs and similar metadata, in input order.
+    pub properties: Vec<(String, String)>,
+}
+
+/// The overall verdict of a [`TestResult`], derived from its attempts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Verdict {
+    /// One attempt, or all attempts agree.
+    Plain(Outcome),
+    /// It failed at least once and then passed on a re-run.
+    Flaky,
+}
+
+impl TestResult {
+    /// A result with a single attempt.
+    pub fn new(name: impl Into<String>, attempt: Attempt) -> Self {
+        Self {
+            name: name.into(),
+            origin: Origin::default(),
+            attempts: vec![attempt],
+            properties: Vec::new(),
+        }
+    }
+
+    /// The last attempt's outcome decides, except that a failure followed by a pass is
+    /// [`Verdict::Flaky`].
+    pub fn verdict(&self) -> Verdict {
+        let Some(last) = self.attempts.last() else {
+            return Verdict::Plain(Outcome::Error);
+        };
+        if last.outcome == Outcome::Passed && self.attempts.iter().any(|a| a.outcome.is_failure()) {
+            Verdict::Flaky
+        } else {
+            Verdict::Plain(last.outcome)
+        }
+    }
+
+    /// The earliest known start of any attempt.
+    pub fn started(&self) -> Option<DateTime<Utc>> {
+        self.attempts.iter().filter_map(|a| a.started).min()
+    }
+
+    /// The latest known stop of any attempt.
+    pub fn stopped(&self) -> Option<DateTime<Utc>> {
+        self.attempts.iter().filter_map(|a| a.stopped).max()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn verdict_of_reruns() {
+        let mut r = TestResult::new("t", Attempt::new(Outcome::Failed));
+        assert_eq!(r.verdict(), Verdict::Plain(Outcome::Failed));
+        r.attempts.push(Attempt::new(Outcome::Passed));
+        assert_eq!(r.verdict(), Verdict::Flaky);
+        r.attempts.push(Attempt::new(Outcome::Error));
+        assert_eq!(r.verdict(), Verdict::Plain(Outcome::Error));
+        assert!(Outcome::Failed.severity() > Outcome::Error.severity());
+        assert!(Outcome::Error.severity() > Outcome::Skipped.severity());
+    }
+}
