@@ -13,6 +13,9 @@ use crate::config::Config;
 use crate::error::{Error, RpcError};
 use crate::rpc::{self, Call, Escaping, Request};
 
+/// One call's method and its result, as a batch returns them.
+pub type Answer = (String, Result<Value, Error>);
+
 /// The `User-Agent` sent with every request.
 pub const USER_AGENT: &str = concat!("tcms-api-rs/", env!("CARGO_PKG_VERSION"));
 
@@ -162,7 +165,7 @@ impl ClientBuilder {
         let http = http.build().map_err(|e| Error::Transport {
             method: "(client setup)".into(),
             url: config.endpoint(),
-            source: e,
+            source: Arc::new(e),
         })?;
         let host = host_of(config.base_url());
         Ok(Client {
@@ -391,7 +394,7 @@ impl Client {
     }
 
     /// Like [`Client::call_many`], returning raw JSON results.
-    pub async fn batch_raw(&self, calls: Vec<Call>) -> Vec<(String, Result<Value, Error>)> {
+    pub async fn batch_raw(&self, calls: Vec<Call>) -> Vec<Answer> {
         let chunks = self.chunk(calls);
         let mut set = tokio::task::JoinSet::new();
         let n = chunks.len();
@@ -399,8 +402,7 @@ impl Client {
             let client = self.clone();
             set.spawn(async move { (index, client.send_batch(chunk).await) });
         }
-        let mut parts: Vec<Option<Vec<(String, Result<Value, Error>)>>> =
-            (0..n).map(|_| None).collect();
+        let mut parts: Vec<Option<Vec<Answer>>> = (0..n).map(|_| None).collect();
         while let Some(joined) = set.join_next().await {
             match joined {
                 Ok((index, results)) => parts[index] = Some(results),
@@ -436,7 +438,7 @@ impl Client {
 
     /// Sends one batch; logs in again once and resends the elements refused for
     /// authentication (they did not run, so resending is safe).
-    async fn send_batch(&self, calls: Vec<Call>) -> Vec<(String, Result<Value, Error>)> {
+    async fn send_batch(&self, calls: Vec<Call>) -> Vec<Answer> {
         let mut results: Vec<Option<Result<Value, Error>>> =
             (0..calls.len()).map(|_| None).collect();
         let mut pending: Vec<usize> = (0..calls.len()).collect();
@@ -575,10 +577,8 @@ impl Client {
             None => session.key.is_some(),
             Some(g) => session.key.is_some() && session.generation != g,
         };
-        if fresh_enough {
-            if let Some(key) = &session.key {
-                return Ok((key.clone(), session.generation));
-            }
+        if let (true, Some(key)) = (fresh_enough, &session.key) {
+            return Ok((key.clone(), session.generation));
         }
         let key = self.do_login().await?;
         session.key = Some(key.clone());
@@ -784,13 +784,13 @@ impl Client {
             Error::Timeout {
                 method: label.to_owned(),
                 url,
-                seconds: self.inner.opts.timeout.as_secs(),
+                seconds: self.inner.opts.timeout.as_secs_f64(),
             }
         } else {
             Error::Transport {
                 method: label.to_owned(),
                 url,
-                source: e.without_url(),
+                source: Arc::new(e.without_url()),
             }
         };
         Fault::Retry {
@@ -823,6 +823,7 @@ fn backoff(base: Duration, max: Duration, attempt: u32) -> Duration {
 fn batch_label(calls: &[&Call]) -> String {
     match calls {
         [one] => one.method.clone(),
+        [first, ..] if first.method == "Auth.login" => "Auth.login".to_owned(),
         _ => {
             let first = calls.first().map(|c| c.method.as_str()).unwrap_or("");
             if calls.iter().all(|c| c.method == first) {
@@ -894,11 +895,19 @@ fn clone_error(e: &Error) -> Error {
             path: path.clone(),
             message: message.clone(),
         },
-        other => Error::Http {
-            method: "batch".into(),
-            url: String::new(),
-            status: 0,
-            body: other.to_string(),
+        Error::Transport {
+            method,
+            url,
+            source,
+        } => Error::Transport {
+            method: method.clone(),
+            url: url.clone(),
+            source: Arc::clone(source),
+        },
+        Error::Config(c) => Error::Decode {
+            method: "(configuration)".into(),
+            path: ".".into(),
+            message: c.to_string(),
         },
     }
 }

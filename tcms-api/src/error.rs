@@ -20,20 +20,21 @@ pub enum Error {
         method: String,
         /// The endpoint.
         url: String,
-        /// The underlying error (never contains credentials: we send none in the URL).
+        /// The underlying error (never contains credentials: we send none in the URL). Shared,
+        /// so that one network failure of a batch can be reported for each of its calls.
         #[source]
-        source: reqwest::Error,
+        source: std::sync::Arc<reqwest::Error>,
     },
 
     /// No answer within the configured timeout.
-    #[error("{method}: no answer from {url} within {seconds} s")]
+    #[error("{method}: no answer from {url} within {seconds:.1} s")]
     Timeout {
         /// The JSON-RPC method (or `batch of N calls`).
         method: String,
         /// The endpoint.
         url: String,
-        /// The timeout that expired.
-        seconds: u64,
+        /// The timeout that expired, in seconds.
+        seconds: f64,
     },
 
     /// An HTTP status that is not a JSON-RPC answer (502 from a proxy, 500 HTML page, ...).

@@ -150,10 +150,10 @@ pub(crate) fn unescape_result(value: &mut Value, escaping: Escaping) {
 }
 
 fn unescape_string(value: &mut Value) {
-    if let Value::String(s) = value {
-        if let Cow::Owned(o) = unescape_html(s) {
-            *s = o;
-        }
+    if let Value::String(s) = value
+        && let Cow::Owned(o) = unescape_html(s)
+    {
+        *s = o;
     }
 }
 
@@ -196,7 +196,7 @@ pub fn unescape_html(s: &str) -> Cow<'_, str> {
 /// Decodes the reference at the start of `s` (which starts with `&`): the character and the
 /// number of bytes consumed.
 fn decode_reference(s: &str) -> Option<(char, usize)> {
-    let semi = s[..s.len().min(12)].find(';')?;
+    let semi = s.bytes().take(12).position(|b| b == b';')?;
     let body = &s[1..semi];
     let c = match body {
         "lt" => '<',

@@ -1,0 +1,333 @@
+//! What to report into: resolved from the environment the way the official plugins do, plus
+//! GitHub Actions and GitLab CI.
+
+use std::collections::HashMap;
+
+/// The environment variables the engine reads, in one place.
+pub mod vars {
+    /// Report into this existing TestRun; its plan receives the cases.
+    pub const RUN_ID: &str = "TCMS_RUN_ID";
+    /// Create the TestRun under this existing TestPlan.
+    pub const PLAN_ID: &str = "TCMS_PLAN_ID";
+    /// Parent of a newly created TestPlan.
+    pub const PARENT_PLAN: &str = "TCMS_PARENT_PLAN";
+    /// Replaces the plugin's prefix in plan names and run summaries.
+    pub const PREFIX: &str = "TCMS_PREFIX";
+    /// User id used as plan author, run default tester and execution tester.
+    pub const DEFAULT_TESTER_ID: &str = "TCMS_DEFAULT_TESTER_ID";
+    /// Product name chain, first non-empty wins.
+    pub const PRODUCT: &[&str] = &[
+        "TCMS_PRODUCT",
+        "TRAVIS_REPO_SLUG",
+        "JOB_NAME",
+        "GITHUB_REPOSITORY",
+        "CI_PROJECT_PATH",
+    ];
+    /// Version chain, first non-empty wins.
+    pub const VERSION: &[&str] = &[
+        "TCMS_PRODUCT_VERSION",
+        "TRAVIS_COMMIT",
+        "TRAVIS_PULL_REQUEST_SHA",
+        "GIT_COMMIT",
+        "GITHUB_HEAD_REF",
+        "GITHUB_REF_NAME",
+        "CI_COMMIT_REF_NAME",
+    ];
+    /// Build chain, first non-empty wins.
+    pub const BUILD: &[&str] = &[
+        "TCMS_BUILD",
+        "TRAVIS_BUILD_NUMBER",
+        "BUILD_NUMBER",
+        "GITHUB_RUN_NUMBER",
+        "CI_PIPELINE_ID",
+    ];
+}
+
+/// The plugin that reports: its name and version go into "Created by ..." texts, its prefix
+/// into plan names and run summaries.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PluginInfo {
+    /// Program name, e.g. `tcms-junit-xml`.
+    pub name: String,
+    /// Program version.
+    pub version: String,
+    /// Default prefix, e.g. `[junit.xml]` (same as the Python plugin, so names match).
+    pub prefix: String,
+}
+
+impl PluginInfo {
+    /// A plugin description.
+    pub fn new(
+        name: impl Into<String>,
+        version: impl Into<String>,
+        prefix: impl Into<String>,
+    ) -> Self {
+        Self {
+            name: name.into(),
+            version: version.into(),
+            prefix: prefix.into(),
+        }
+    }
+
+    /// `Created by <name>, version <version>`, as tcms-api writes it.
+    pub fn created_by(&self) -> String {
+        format!("Created by {}, version {}", self.name, self.version)
+    }
+}
+
+/// A value and the variable it came from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Sourced {
+    /// The value.
+    pub value: String,
+    /// The variable (or `--option`) it came from.
+    pub from: String,
+}
+
+/// Where results go, resolved before anything is created.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Settings {
+    /// Who reports.
+    pub plugin: PluginInfo,
+    /// Prefix of plan names and run summaries (`TCMS_PREFIX` or the plugin's).
+    pub prefix: String,
+    /// `TCMS_RUN_ID`.
+    pub run_id: Option<i64>,
+    /// `TCMS_PLAN_ID`.
+    pub plan_id: Option<i64>,
+    /// `TCMS_PARENT_PLAN`.
+    pub parent_plan: Option<i64>,
+    /// `TCMS_DEFAULT_TESTER_ID`.
+    pub default_tester: Option<i64>,
+    /// Product name from the chain in [`vars::PRODUCT`].
+    pub product: Option<Sourced>,
+    /// Version from the chain in [`vars::VERSION`].
+    pub version: Option<Sourced>,
+    /// Build from the chain in [`vars::BUILD`].
+    pub build: Option<Sourced>,
+}
+
+/// A setting that cannot be used.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum SettingsError {
+    /// An id variable is not a positive integer.
+    #[error("{variable}={value:?} is not a valid id (expected a positive integer)")]
+    InvalidId {
+        /// The variable.
+        variable: &'static str,
+        /// Its value.
+        value: String,
+    },
+    /// Nothing names what to report into.
+    #[error("{what} not defined: set one of {}", vars.join(", "))]
+    Missing {
+        /// `product`, `version` or `build`.
+        what: &'static str,
+        /// The variables looked at, in order.
+        vars: Vec<&'static str>,
+    },
+}
+
+impl Settings {
+    /// Reads the process environment.
+    pub fn from_env(plugin: PluginInfo) -> Result<Self, SettingsError> {
+        Self::from_vars(plugin, std::env::vars())
+    }
+
+    /// Reads the given variables (tests, or a plugin that layers its own options on top).
+    pub fn from_vars(
+        plugin: PluginInfo,
+        vars: impl IntoIterator<Item = (String, String)>,
+    ) -> Result<Self, SettingsError> {
+        let raw: HashMap<String, String> = vars.into_iter().collect();
+        // TCMS_PREFIX may be set to the empty string on purpose (tcms-api reads it with
+        // `os.environ.get`), so it is read before empty values are dropped.
+        let prefix = raw
+            .get(vars::PREFIX)
+            .cloned()
+            .unwrap_or_else(|| plugin.prefix.clone());
+        let env: HashMap<String, String> = raw
+            .into_iter()
+            .filter(|(_, v)| !v.trim().is_empty())
+            .collect();
+        let id = |name: &'static str| -> Result<Option<i64>, SettingsError> {
+            match env.get(name) {
+                None => Ok(None),
+                Some(v) => match v.trim().parse::<i64>() {
+                    Ok(n) if n > 0 => Ok(Some(n)),
+                    _ => Err(SettingsError::InvalidId {
+                        variable: name,
+                        value: v.clone(),
+                    }),
+                },
+            }
+        };
+        let chain = |names: &[&str]| -> Option<Sourced> {
+            names.iter().find_map(|n| {
+                env.get(*n).map(|v| Sourced {
+                    value: v.trim().to_owned(),
+                    from: (*n).to_owned(),
+                })
+            })
+        };
+        Ok(Self {
+            prefix,
+            run_id: id(vars::RUN_ID)?,
+            plan_id: id(vars::PLAN_ID)?,
+            parent_plan: id(vars::PARENT_PLAN)?,
+            default_tester: id(vars::DEFAULT_TESTER_ID)?,
+            product: chain(vars::PRODUCT),
+            version: chain(vars::VERSION),
+            build: chain(vars::BUILD),
+            plugin,
+        })
+    }
+
+    /// The product, or an error naming the variables.
+    pub fn require_product(&self) -> Result<&str, SettingsError> {
+        require(&self.product, "product", vars::PRODUCT)
+    }
+
+    /// The version, or an error naming the variables.
+    pub fn require_version(&self) -> Result<&str, SettingsError> {
+        require(&self.version, "version", vars::VERSION)
+    }
+
+    /// The build, or an error naming the variables.
+    pub fn require_build(&self) -> Result<&str, SettingsError> {
+        require(&self.build, "build", vars::BUILD)
+    }
+
+    /// `{prefix} Plan for {product} ({version})`, as tcms-api names it (cut to 255 characters).
+    pub fn plan_name(&self, product: &str, version: &str) -> String {
+        truncate_chars(
+            &format!("{} Plan for {product} ({version})", self.prefix),
+            255,
+        )
+    }
+
+    /// `{prefix} Results for {product}, {version}, {build}`, as tcms-api names it.
+    pub fn run_summary(&self, product: &str, version: &str, build: &str) -> String {
+        truncate_chars(
+            &format!("{} Results for {product}, {version}, {build}", self.prefix),
+            255,
+        )
+    }
+}
+
+fn require<'a>(
+    value: &'a Option<Sourced>,
+    what: &'static str,
+    names: &[&'static str],
+) -> Result<&'a str, SettingsError> {
+    value
+        .as_ref()
+        .map(|s| s.value.as_str())
+        .ok_or_else(|| SettingsError::Missing {
+            what,
+            vars: names.to_vec(),
+        })
+}
+
+/// Cuts a string to at most `max` characters (not bytes), as Python's `s[:255]` does.
+pub fn truncate_chars(s: &str, max: usize) -> String {
+    match s.char_indices().nth(max) {
+        Some((byte, _)) => s[..byte].to_owned(),
+        None => s.to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn plugin() -> PluginInfo {
+        PluginInfo::new("tcms-junit-xml", "0.1.0", "[junit.xml]")
+    }
+
+    fn settings(vars: &[(&str, &str)]) -> Result<Settings, SettingsError> {
+        Settings::from_vars(
+            plugin(),
+            vars.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())),
+        )
+    }
+
+    #[test]
+    fn chains_follow_the_official_order_then_ci() {
+        let s = settings(&[
+            ("JOB_NAME", "job"),
+            ("TRAVIS_REPO_SLUG", "slug"),
+            ("GITHUB_REPOSITORY", "gh/repo"),
+            ("GIT_COMMIT", "abc"),
+            ("GITHUB_REF_NAME", "main"),
+            ("BUILD_NUMBER", "7"),
+        ])
+        .unwrap();
+        assert_eq!(s.product.as_ref().unwrap().value, "slug");
+        assert_eq!(s.product.as_ref().unwrap().from, "TRAVIS_REPO_SLUG");
+        assert_eq!(s.require_version().unwrap(), "abc");
+        assert_eq!(s.require_build().unwrap(), "7");
+
+        let gh = settings(&[
+            ("GITHUB_REPOSITORY", "org/repo"),
+            ("GITHUB_REF_NAME", "main"),
+            ("GITHUB_RUN_NUMBER", "42"),
+        ])
+        .unwrap();
+        assert_eq!(gh.require_product().unwrap(), "org/repo");
+        assert_eq!(gh.require_version().unwrap(), "main");
+        assert_eq!(gh.require_build().unwrap(), "42");
+
+        let gl = settings(&[
+            ("CI_PROJECT_PATH", "group/proj"),
+            ("CI_COMMIT_REF_NAME", "feature"),
+            ("CI_PIPELINE_ID", "1001"),
+        ])
+        .unwrap();
+        assert_eq!(gl.require_product().unwrap(), "group/proj");
+        assert_eq!(gl.require_version().unwrap(), "feature");
+        assert_eq!(gl.require_build().unwrap(), "1001");
+    }
+
+    #[test]
+    fn empty_values_do_not_count_and_missing_names_variables() {
+        let s = settings(&[("TCMS_PRODUCT", ""), ("JOB_NAME", "job")]).unwrap();
+        assert_eq!(s.require_product().unwrap(), "job");
+        let err = settings(&[]).unwrap().require_build().unwrap_err();
+        let text = err.to_string();
+        assert!(
+            text.contains("TCMS_BUILD, TRAVIS_BUILD_NUMBER, BUILD_NUMBER"),
+            "{text}"
+        );
+    }
+
+    #[test]
+    fn ids_are_validated() {
+        assert_eq!(settings(&[("TCMS_RUN_ID", "24")]).unwrap().run_id, Some(24));
+        assert!(matches!(
+            settings(&[("TCMS_RUN_ID", "TR-24")]),
+            Err(SettingsError::InvalidId {
+                variable: "TCMS_RUN_ID",
+                ..
+            })
+        ));
+        assert!(settings(&[("TCMS_PLAN_ID", "0")]).is_err());
+    }
+
+    #[test]
+    fn names_match_tcms_api() {
+        let s = settings(&[]).unwrap();
+        assert_eq!(s.plan_name("P", "v1"), "[junit.xml] Plan for P (v1)");
+        assert_eq!(
+            s.run_summary("P", "v1", "b2"),
+            "[junit.xml] Results for P, v1, b2"
+        );
+        let p = settings(&[("TCMS_PREFIX", "[ci]")]).unwrap();
+        assert_eq!(p.plan_name("P", "v1"), "[ci] Plan for P (v1)");
+        let empty = settings(&[("TCMS_PREFIX", "")]).unwrap();
+        assert_eq!(empty.plan_name("P", "v1"), " Plan for P (v1)");
+        let long = "é".repeat(300);
+        assert_eq!(s.plan_name(&long, "v").chars().count(), 255);
+    }
+}

@@ -1,0 +1,39 @@
+//! Smoke test of the end-to-end chain: test_support finds (or starts) the real server, its
+//! config logs the client in, and plain RPC calls work.
+
+use serde_json::{Value, json};
+use tcms_api::Client;
+use tcms_api::test_support::{real_server, unique_name};
+
+#[tokio::test]
+async fn logs_in_reads_the_version_and_filters_products() {
+    let server = real_server().unwrap_or_else(|e| panic!("no Kiwi TCMS for end-to-end tests: {e}"));
+    let client = Client::new(server.config()).expect("client from the test config");
+
+    let version = client.server_version().await.expect("KiwiTCMS.version");
+    assert!(
+        version.as_str().starts_with("12."),
+        "end-to-end tests target Kiwi TCMS 12.x, server says {}",
+        version.as_str()
+    );
+
+    let name = unique_name("e2e-smoke");
+    let found: Vec<Value> = client
+        .call("Product.filter", json!([{ "name": name }]))
+        .await
+        .expect("Product.filter");
+    assert!(
+        found.is_empty(),
+        "no product can be named {name} yet: {found:?}"
+    );
+
+    let any: Vec<Value> = client
+        .call("Product.filter", json!([{}]))
+        .await
+        .expect("Product.filter without conditions");
+    assert!(
+        any.iter()
+            .all(|p| p.get("name").is_some_and(Value::is_string)),
+        "products have names: {any:?}"
+    );
+}
