@@ -77,6 +77,12 @@ fn result_text(result: &TestResult) -> Option<String> {
     if interesting.is_empty() {
         return None;
     }
+    // One attempt that says nothing but its outcome: the status already says it.
+    if let [only] = result.attempts.as_slice()
+        && !has_text(only)
+    {
+        return None;
+    }
     let mut out = String::new();
     let total = result.attempts.len();
     if result.verdict() == Verdict::Flaky {
@@ -96,6 +102,12 @@ fn result_text(result: &TestResult) -> Option<String> {
         attempt_text(&mut out, attempt);
     }
     Some(out.trim_end().to_owned())
+}
+
+fn has_text(a: &Attempt) -> bool {
+    [&a.message, &a.details, &a.stdout, &a.stderr]
+        .iter()
+        .any(|t| t.as_deref().is_some_and(|t| !t.trim().is_empty()))
 }
 
 fn attempt_text(out: &mut String, a: &Attempt) {
@@ -232,6 +244,14 @@ mod tests {
         flaky.attempts.push(Attempt::new(Outcome::Passed));
         let err = TestResult::new("dup", Attempt::new(Outcome::Error));
         assert_eq!(Merged::new(vec![&flaky, &err]).status(), KiwiStatus::Error);
+    }
+
+    #[test]
+    fn a_bare_failure_needs_no_comment() {
+        let r = TestResult::new("t", Attempt::new(Outcome::Failed));
+        let m = Merged::new(vec![&r]);
+        assert_eq!(m.status(), KiwiStatus::Failed);
+        assert_eq!(m.comment(), None);
     }
 
     #[test]
