@@ -42,9 +42,11 @@
 //!   With several result elements the worst (by [`Outcome::severity`]) decides, the first one of
 //!   that outcome giving the message; the others are appended to the details.
 //! - **message**: the `message` attribute, else the `type` attribute. **details**: the element's
-//!   text (failure body, stack trace), then its `<stackTrace>`; leading blank lines and trailing
-//!   whitespace are removed. **stdout/stderr**: `<system-out>`/`<system-err>` (of the case for
-//!   its own run, of the flaky/rerun element for that run); absent or blank = `None`.
+//!   text (failure body, stack trace), then its `<stackTrace>`. **stdout/stderr**:
+//!   `<system-out>`/`<system-err>` (of the case for its own run, of the flaky/rerun element for
+//!   that run). Leading blank lines and trailing whitespace of these texts are layout and are
+//!   removed (the first line keeps its indentation); absent, empty or blank text is `None`,
+//!   never an empty string.
 //! - **timestamps**: `started` = the case's `timestamp`, else the suite's `timestamp` plus the
 //!   `time` of the cases before it in that suite (nested suites without a timestamp continue the
 //!   clock of the suite around them; `<testsuites timestamp>` counts as a suite's); `duration` =
@@ -67,6 +69,8 @@
 //! in it.
 //!
 //! [`Outcome::severity`]: tcms_api::report::Outcome::severity
+
+#![warn(missing_docs)]
 
 mod error;
 mod parser;

@@ -519,7 +519,7 @@ impl<R: BufRead> JunitParser<R> {
             self.ready.push_back(Ok(result));
         }
         if let Some(FrameKind::Suite(parent)) = self.stack.last_mut().map(|f| &mut f.kind) {
-            parent.elapsed += suite.elapsed;
+            parent.elapsed = parent.elapsed.saturating_add(suite.elapsed);
         }
     }
 
@@ -533,7 +533,7 @@ impl<R: BufRead> JunitParser<R> {
             self.ready.push_back(Ok(result));
             return;
         };
-        suite.elapsed += time.unwrap_or_default();
+        suite.elapsed = suite.elapsed.saturating_add(time.unwrap_or_default());
         if !failed || suite.overflowed {
             self.ready.push_back(Ok(result));
             return;
@@ -604,6 +604,18 @@ impl<R: BufRead> JunitParser<R> {
             attempts,
             properties,
         }
+    }
+}
+
+impl<R> std::fmt::Debug for JunitParser<R> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("JunitParser")
+            .field("input", &self.input)
+            .field("template", &self.template.as_str())
+            .field("suite_properties", &self.suite_properties)
+            .field("offset", &self.reader.buffer_position())
+            .field("finished", &self.finished)
+            .finish_non_exhaustive()
     }
 }
 

@@ -239,3 +239,140 @@ fn write_receipt(path: &std::path::Path, s: &Summary) -> std::io::Result<()> {
     let text = serde_json::to_string_pretty(&receipt).map_err(std::io::Error::other)?;
     std::fs::write(path, text + "\n")
 }
+
+/// One input of a file-based plugin: a file, or standard input saved to a temporary file so
+/// that it can be read twice (once to check everything, once to report).
+#[derive(Debug)]
+pub struct Input {
+    /// Where to read it.
+    pub path: PathBuf,
+    /// The name for messages: the path as given, or `<stdin>`.
+    pub name: String,
+    _spool: Option<tempfile::TempPath>,
+}
+
+impl Input {
+    /// Opens the input for reading (buffered).
+    pub fn open(&self) -> std::io::Result<std::io::BufReader<std::fs::File>> {
+        std::fs::File::open(&self.path).map(|f| std::io::BufReader::with_capacity(256 * 1024, f))
+    }
+}
+
+/// The inputs named on the command line: files, or `-` (or nothing) for standard input.
+///
+/// A file that cannot be opened is an input error naming it; standard input is copied to a
+/// temporary file first.
+pub fn resolve_inputs(paths: &[PathBuf]) -> Result<Vec<Input>, String> {
+    let stdin_only = [PathBuf::from("-")];
+    let paths = if paths.is_empty() {
+        &stdin_only[..]
+    } else {
+        paths
+    };
+    let mut inputs = Vec::with_capacity(paths.len());
+    for path in paths {
+        if path.as_os_str() == "-" {
+            let mut spool = tempfile::NamedTempFile::new()
+                .map_err(|e| format!("<stdin>: cannot create a temporary file: {e}"))?;
+            std::io::copy(&mut std::io::stdin().lock(), &mut spool)
+                .map_err(|e| format!("<stdin>: cannot read: {e}"))?;
+            let spool = spool.into_temp_path();
+            inputs.push(Input {
+                path: spool.to_path_buf(),
+                name: "<stdin>".into(),
+                _spool: Some(spool),
+            });
+        } else {
+            std::fs::File::open(path)
+                .map_err(|e| format!("{}: cannot open: {e}", path.display()))?;
+            inputs.push(Input {
+                path: path.clone(),
+                name: path.display().to_string(),
+                _spool: None,
+            });
+        }
+    }
+    Ok(inputs)
+}
+
+/// Reports file inputs with a streaming parser, the same way for every file-based plugin:
+///
+/// 1. every input is parsed once to the end, so a malformed file is an input error (exit 2,
+///    naming file, line and column) before anything is created on the server;
+/// 2. the configuration is loaded and the reporter started (exit 1 on errors);
+/// 3. every input is parsed again and its results are reported in chunks, so memory stays
+///    flat however large the input.
+///
+/// `parse` opens one input and returns its results. Returns the exit code.
+pub async fn run_files<I, E>(
+    plugin: PluginInfo,
+    args: &CommonArgs,
+    inputs: &[Input],
+    parse: impl Fn(&Input) -> Result<I, String>,
+) -> u8
+where
+    I: Iterator<Item = Result<TestResult, E>>,
+    E: std::fmt::Display,
+{
+    let program = plugin.name.clone();
+    // Pass 1: check all input.
+    let mut started: Option<chrono::DateTime<chrono::Utc>> = None;
+    let mut count = 0usize;
+    for input in inputs {
+        let results = match parse(input) {
+            Ok(r) => r,
+            Err(e) => {
+                eprintln!("{program}: {e}");
+                return exit::INPUT;
+            }
+        };
+        for result in results {
+            match result {
+                Ok(r) => {
+                    count += 1;
+                    if let Some(s) = r.started() {
+                        started = Some(started.map_or(s, |t| t.min(s)));
+                    }
+                }
+                Err(e) => {
+                    eprintln!("{program}: {e}");
+                    eprintln!("{program}: nothing was sent to Kiwi TCMS");
+                    return exit::INPUT;
+                }
+            }
+        }
+    }
+    if count == 0 {
+        eprintln!("{program}: warning: no test results in the input");
+    }
+    // Pass 2: report.
+    let mut second_pass_error: Option<String> = None;
+    let results = inputs.iter().flat_map(|input| {
+        let iter: Box<dyn Iterator<Item = Result<TestResult, String>>> = match parse(input) {
+            Ok(it) => Box::new(it.map(|r| r.map_err(|e| e.to_string()))),
+            Err(e) => Box::new(std::iter::once(Err(e))),
+        };
+        iter
+    });
+    let results = results.map_while(|r| match r {
+        Ok(r) => Some(r),
+        Err(e) => {
+            second_pass_error.get_or_insert(e);
+            None
+        }
+    });
+    let outcome = report(plugin, args, started, results).await;
+    match outcome {
+        Ok(summary) => {
+            if let Some(e) = second_pass_error {
+                eprintln!("{program}: the input changed while it was reported: {e}");
+                return exit::INPUT;
+            }
+            exit_code_for(&summary)
+        }
+        Err(e) => {
+            eprintln!("{program}: error: {e}");
+            e.exit_code()
+        }
+    }
+}

@@ -41,7 +41,7 @@ impl Default for ClientBuilder {
             timeout: Duration::from_secs(120),
             connect_timeout: Duration::from_secs(15),
             max_in_flight: 4,
-            max_batch_calls: 50,
+            max_batch_calls: 100,
             max_batch_bytes: 512 * 1024,
             max_retries: 4,
             backoff_base: Duration::from_millis(250),
@@ -77,7 +77,8 @@ impl ClientBuilder {
         self
     }
 
-    /// At most this many calls in one JSON-RPC batch (default 50).
+    /// At most this many calls in one JSON-RPC batch (default 100; measured on Kiwi 12.4, 100
+    /// calls per request on 2-4 connections is the fastest a 2-core server absorbs).
     pub fn max_batch_calls(mut self, n: usize) -> Self {
         self.max_batch_calls = n.max(1);
         self

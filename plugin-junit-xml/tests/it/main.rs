@@ -1,5 +1,12 @@
 //! The one integration-test binary of plugin-junit-xml.
 
+// Tests may unwrap (team rule); the helpers outside `#[test]` functions too.
+#![allow(clippy::unwrap_used)]
+
+mod e2e;
 mod fixtures;
+mod naming;
 mod python_names;
 mod render;
+mod robustness;
+mod streaming;

@@ -7,11 +7,11 @@ use std::time::Instant;
 use chrono::{DateTime, Utc};
 use serde::de::DeserializeOwned;
 use serde_json::{Value, json};
-use tracing::{debug, info};
+use tracing::debug;
 
 use super::comment::Merged;
 use super::model::{TestResult, Verdict};
-use super::settings::{Settings, SettingsError, truncate_chars};
+use super::settings::{Settings, SettingsError, stored_name};
 use super::status::{KiwiStatus, ServerStatus, resolve_status};
 use crate::client::Client;
 use crate::datetime::format_kiwi;
@@ -216,9 +216,12 @@ fn severity(s: KiwiStatus) -> u8 {
     }
 }
 
-/// The summary (case name) the engine uses: cut to 255 characters.
+/// The summary (case name) as Kiwi stores it, so that lookups match: cut to 255 characters
+/// (as tcms-api does), then stripped of surrounding whitespace and NUL characters (as Kiwi's
+/// Django form does when it saves; a name sent with a trailing space is stored without it, and
+/// a lookup with the space never finds it again).
 pub fn case_summary(name: &str) -> String {
-    truncate_chars(name, MAX_SUMMARY_CHARS)
+    stored_name(name, MAX_SUMMARY_CHARS)
 }
 
 impl Reporter {
@@ -670,7 +673,7 @@ impl Reporter {
         }
 
         for r in &records {
-            info!("{}", r.verbose_line());
+            debug!("{}", r.verbose_line());
         }
         let summary = Summary {
             run_id: target.run,
@@ -727,10 +730,15 @@ impl Reporter {
             }
         }
         // Group by case summary, keeping input order.
+        let mut empty_names = Vec::new();
         let mut order: Vec<String> = Vec::new();
         let mut groups: HashMap<String, Vec<&TestResult>> = HashMap::new();
         for r in results {
             let summary = case_summary(&r.name);
+            if summary.is_empty() {
+                empty_names.push(r.name.clone());
+                continue;
+            }
             groups
                 .entry(summary.clone())
                 .or_insert_with(|| {
@@ -738,6 +746,13 @@ impl Reporter {
                     Vec::new()
                 })
                 .push(r);
+        }
+
+        for name in empty_names {
+            self.summary.failures.push(Failure {
+                name: format!("{name:?}"),
+                error: "a test case needs a name that is not blank".into(),
+            });
         }
 
         // Cases: look up the names not seen before, create the missing ones.
@@ -1244,4 +1259,23 @@ async fn plan_type_id(client: &Client) -> Result<i64, ReportError> {
     )
     .await?;
     Ok(id.get())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn summaries_are_what_kiwi_stores() {
+        assert_eq!(
+            case_summary("top level throws. top level throws "),
+            "top level throws. top level throws"
+        );
+        assert_eq!(case_summary(" \t a\u{1f}"), "a");
+        assert_eq!(case_summary("a\0b"), "ab");
+        // Cut first, as tcms-api does: a space at position 255 is then stripped.
+        let name = format!("{} tail", "x".repeat(254));
+        assert_eq!(case_summary(&name), "x".repeat(254));
+        assert_eq!(case_summary(&"é".repeat(300)).chars().count(), 255);
+    }
 }

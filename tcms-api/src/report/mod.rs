@@ -11,5 +11,7 @@ pub use engine::{
     Failure, MAX_SUMMARY_CHARS, Options, Record, ReportError, Reporter, Summary, case_summary,
 };
 pub use model::{Attempt, Origin, Outcome, TestResult, Verdict};
-pub use settings::{PluginInfo, Settings, SettingsError, Sourced, truncate_chars, vars};
+pub use settings::{
+    PluginInfo, Settings, SettingsError, Sourced, stored_name, truncate_chars, vars,
+};
 pub use status::{KiwiStatus, ServerStatus, resolve_status};

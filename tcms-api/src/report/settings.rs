@@ -201,7 +201,7 @@ impl Settings {
 
     /// `{prefix} Plan for {product} ({version})`, as tcms-api names it (cut to 255 characters).
     pub fn plan_name(&self, product: &str, version: &str) -> String {
-        truncate_chars(
+        stored_name(
             &format!("{} Plan for {product} ({version})", self.prefix),
             255,
         )
@@ -209,7 +209,7 @@ impl Settings {
 
     /// `{prefix} Results for {product}, {version}, {build}`, as tcms-api names it.
     pub fn run_summary(&self, product: &str, version: &str, build: &str) -> String {
-        truncate_chars(
+        stored_name(
             &format!("{} Results for {product}, {version}, {build}", self.prefix),
             255,
         )
@@ -228,6 +228,21 @@ fn require<'a>(
             what,
             vars: names.to_vec(),
         })
+}
+
+/// A name as Kiwi stores it: cut to `max` characters (as tcms-api does before sending), then
+/// without NUL characters and surrounding whitespace (as Kiwi's Django forms save it). Lookups
+/// must use this form, or a name with a trailing space is created again on every run.
+pub fn stored_name(name: &str, max: usize) -> String {
+    truncate_chars(name, max)
+        .replace('\0', "")
+        .trim_matches(is_python_whitespace)
+        .to_owned()
+}
+
+/// Python's `str.isspace`: Unicode whitespace plus the ASCII separators 0x1C-0x1F.
+fn is_python_whitespace(c: char) -> bool {
+    c.is_whitespace() || ('\u{1c}'..='\u{1f}').contains(&c)
 }
 
 /// Cuts a string to at most `max` characters (not bytes), as Python's `s[:255]` does.
@@ -326,7 +341,8 @@ mod tests {
         let p = settings(&[("TCMS_PREFIX", "[ci]")]).unwrap();
         assert_eq!(p.plan_name("P", "v1"), "[ci] Plan for P (v1)");
         let empty = settings(&[("TCMS_PREFIX", "")]).unwrap();
-        assert_eq!(empty.plan_name("P", "v1"), " Plan for P (v1)");
+        // tcms-api sends " Plan for P (v1)"; Kiwi stores it stripped, and so do we.
+        assert_eq!(empty.plan_name("P", "v1"), "Plan for P (v1)");
         let long = "é".repeat(300);
         assert_eq!(s.plan_name(&long, "v").chars().count(), 255);
     }

@@ -1,0 +1,284 @@
+//! `tcms-junit-xml` end to end against the real Kiwi TCMS: exit codes, and what lands in the
+//! database. Every test reports into its own product.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+
+use serde_json::{Value, json};
+use tcms_api::Client;
+use tcms_api::test_support::{RealServer, real_server, unique_name};
+
+const BIN: &str = env!("CARGO_BIN_EXE_tcms-junit-xml");
+
+fn fixture(path: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures")
+        .join(path)
+}
+
+fn server() -> RealServer {
+    real_server().unwrap_or_else(|e| panic!("no Kiwi TCMS for end-to-end tests: {e}"))
+}
+
+/// The plugin with a clean environment: the server's credentials, the product's names, no
+/// config file.
+fn plugin(server: &RealServer, product: &str) -> Command {
+    let mut cmd = Command::new(BIN);
+    cmd.env_clear()
+        .env("HOME", "/nonexistent-home")
+        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+        .env("TCMS_API_URL", server.url())
+        .env("TCMS_USERNAME", server.username())
+        .env("TCMS_PASSWORD", server.password().expose_secret())
+        .env("TCMS_PRODUCT", product)
+        .env("TCMS_PRODUCT_VERSION", "v1")
+        .env("TCMS_BUILD", "b1");
+    cmd
+}
+
+fn text(out: &Output) -> String {
+    format!(
+        "status {:?}\n--- stdout\n{}--- stderr\n{}",
+        out.status.code(),
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    )
+}
+
+async fn rows(client: &Client, method: &str, query: Value) -> Vec<Value> {
+    client.call(method, json!([query])).await.expect(method)
+}
+
+#[tokio::test]
+async fn reports_pytest_results_with_statuses_comments_and_dates() {
+    let server = server();
+    let client = Client::new(server.config()).unwrap();
+    let product = unique_name("junit-e2e");
+    let receipt = std::env::temp_dir().join(format!("{product}.json"));
+    let out = plugin(&server, &product)
+        .arg("-v")
+        .arg("--receipt")
+        .arg(&receipt)
+        .arg(fixture("real/pytest-xunit2.xml"))
+        .output()
+        .unwrap();
+    let log = text(&out);
+    assert_eq!(out.status.code(), Some(0), "{log}");
+    assert!(log.contains("added: TP-"), "{log}");
+    assert!(log.contains("added: TR-"), "{log}");
+    assert!(log.contains("/runs/"), "{log}");
+    assert!(!log.contains(server.password().expose_secret()), "{log}");
+
+    let receipt: Value = serde_json::from_str(&std::fs::read_to_string(&receipt).unwrap()).unwrap();
+    let run = receipt["run_id"].as_i64().unwrap();
+    let execs = rows(&client, "TestExecution.filter", json!({"run": run})).await;
+    assert_eq!(
+        execs.len() as u64,
+        receipt["cases"].as_u64().unwrap(),
+        "{receipt}"
+    );
+    let by = |summary: &str| {
+        execs
+            .iter()
+            .find(|e| e["case__summary"] == summary)
+            .unwrap_or_else(|| panic!("{summary} not in {execs:#?}"))
+            .clone()
+    };
+    let failed = by("test_sample.test_fails");
+    assert_eq!(failed["status__name"], "FAILED");
+    assert_eq!(by("test_sample.test_passes")["status__name"], "PASSED");
+    // Dates from the suite timestamp, with fractions.
+    assert!(
+        failed["start_date"]
+            .as_str()
+            .unwrap()
+            .starts_with("2026-11-23T03:52:05"),
+        "{failed}"
+    );
+    let comments: Vec<Value> = client
+        .call("TestExecution.get_comments", json!([failed["id"]]))
+        .await
+        .unwrap();
+    assert_eq!(comments.len(), 1, "{comments:?}");
+    let comment = comments[0]["comment"].as_str().unwrap();
+    assert!(
+        comment.contains("AssertionError: lists differ"),
+        "{comment}"
+    );
+    assert!(comment.contains("output before the failure"), "{comment}");
+    assert!(!comment.contains("None"), "{comment}");
+    let passed: Vec<Value> = client
+        .call(
+            "TestExecution.get_comments",
+            json!([by("test_sample.test_passes")["id"]]),
+        )
+        .await
+        .unwrap();
+    assert!(passed.is_empty(), "no comment on a pass: {passed:?}");
+}
+
+#[tokio::test]
+async fn malformed_input_exits_2_and_creates_nothing() {
+    let server = server();
+    let client = Client::new(server.config()).unwrap();
+    let product = unique_name("junit-bad");
+    // A good file first, then a broken one: nothing at all may be sent.
+    let out = plugin(&server, &product)
+        .arg(fixture("real/pytest-xunit2.xml"))
+        .arg(fixture("errors/truncated.xml"))
+        .output()
+        .unwrap();
+    let log = text(&out);
+    assert_eq!(out.status.code(), Some(2), "{log}");
+    assert!(
+        log.contains("truncated.xml:"),
+        "names the file and line: {log}"
+    );
+    assert!(log.contains("nothing was sent"), "{log}");
+    assert!(
+        rows(&client, "Product.filter", json!({"name": product}))
+            .await
+            .is_empty()
+    );
+}
+
+#[tokio::test]
+async fn missing_configuration_exits_1_naming_the_variable() {
+    let server = server();
+    let out = plugin(&server, "unused")
+        .env_remove("TCMS_PASSWORD")
+        .arg(fixture("real/pytest-xunit2.xml"))
+        .output()
+        .unwrap();
+    let log = text(&out);
+    assert_eq!(out.status.code(), Some(1), "{log}");
+    assert!(log.contains("TCMS_PASSWORD not configured"), "{log}");
+}
+
+#[tokio::test]
+async fn reads_standard_input_and_dry_run_changes_nothing() {
+    let server = server();
+    let client = Client::new(server.config()).unwrap();
+    let product = unique_name("junit-stdin");
+    let xml = std::fs::read(fixture("real/jest-junit.xml")).unwrap();
+    let run = |extra: &[&str]| {
+        let mut child = plugin(&server, &product)
+            .args(extra)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        use std::io::Write as _;
+        child.stdin.take().unwrap().write_all(&xml).unwrap();
+        child.wait_with_output().unwrap()
+    };
+    let dry = run(&["--dry-run"]);
+    assert_eq!(dry.status.code(), Some(0), "{}", text(&dry));
+    assert!(text(&dry).contains("would report"), "{}", text(&dry));
+    assert!(
+        rows(&client, "Product.filter", json!({"name": product}))
+            .await
+            .is_empty()
+    );
+
+    let real = run(&["-"]);
+    assert_eq!(real.status.code(), Some(0), "{}", text(&real));
+    assert_eq!(
+        rows(&client, "Product.filter", json!({"name": product}))
+            .await
+            .len(),
+        1
+    );
+}
+
+/// The compatibility promise: a team that reported with the official Python plugin and
+/// switches to ours gets no new TestPlan and no new TestCase for the same tests.
+#[tokio::test]
+async fn after_the_python_plugin_no_new_plan_and_no_new_case() {
+    let server = server();
+    let client = Client::new(server.config()).unwrap();
+    let product = unique_name("junit-compat");
+    let bin = python_plugins();
+    let home = tempfile_home(&server);
+    // The Python plugin aborts on timestamps with an offset (pytest writes them): Jest's have none.
+    let input = fixture("real/jest-junit.xml");
+
+    let py = Command::new(bin.join("tcms-junit.xml-plugin"))
+        .env_clear()
+        .env("HOME", home.path())
+        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+        .env("TCMS_PRODUCT", &product)
+        .env("TCMS_PRODUCT_VERSION", "v1")
+        .env("TCMS_BUILD", "b1")
+        .arg(&input)
+        .output()
+        .unwrap();
+    assert!(py.status.success(), "python plugin: {}", text(&py));
+    let plans = rows(
+        &client,
+        "TestPlan.filter",
+        json!({"product__name": product}),
+    )
+    .await;
+    let cases = rows(
+        &client,
+        "TestCase.filter",
+        json!({"category__product__name": product}),
+    )
+    .await;
+    assert_eq!(plans.len(), 1);
+    assert!(!cases.is_empty());
+
+    let ours = plugin(&server, &product)
+        .arg("-v")
+        .arg(&input)
+        .output()
+        .unwrap();
+    let log = text(&ours);
+    assert_eq!(ours.status.code(), Some(0), "{log}");
+    assert!(
+        log.contains(&format!("reuse: TP-{}", plans[0]["id"])),
+        "{log}"
+    );
+    let plans_after = rows(
+        &client,
+        "TestPlan.filter",
+        json!({"product__name": product}),
+    )
+    .await;
+    let cases_after = rows(
+        &client,
+        "TestCase.filter",
+        json!({"category__product__name": product}),
+    )
+    .await;
+    assert_eq!(plans_after.len(), 1, "no new plan");
+    assert_eq!(cases_after.len(), cases.len(), "no new case");
+    let runs = rows(&client, "TestRun.filter", json!({"plan": plans[0]["id"]})).await;
+    assert_eq!(runs.len(), 2, "one run each");
+}
+
+fn python_plugins() -> PathBuf {
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("../scripts/python-plugins");
+    let out = Command::new("bash").arg(script).output().unwrap();
+    assert!(
+        out.status.success(),
+        "scripts/python-plugins: {}",
+        text(&out)
+    );
+    PathBuf::from(String::from_utf8(out.stdout).unwrap().trim())
+}
+
+/// A HOME whose ~/.tcms.conf points the Python plugin at the test server.
+fn tempfile_home(server: &RealServer) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    let conf = format!(
+        "[tcms]\nurl = {}/xml-rpc/\nusername = {}\npassword = {}\n",
+        server.url().trim_end_matches('/'),
+        server.username(),
+        server.password().expose_secret().replace('%', "%%"),
+    );
+    std::fs::write(dir.path().join(".tcms.conf"), conf).unwrap();
+    dir
+}
