@@ -86,12 +86,18 @@ fn run(args: Args) -> u8 {
             return exit::FAILURE;
         }
     };
-    runtime.block_on(cli::run_files(plugin, &args.common, &inputs, |input| {
-        let reader = input
-            .open()
-            .map_err(|e| format!("{}: cannot open: {e}", input.name))?;
-        Ok(JunitParser::new(reader, input.name.clone())
-            .with_template(template.clone())
-            .with_suite_properties(suite_properties))
-    }))
+    runtime.block_on(cli::run_files(
+        plugin,
+        &args.common,
+        &inputs,
+        |input| {
+            let reader = input
+                .open()
+                .map_err(|e| format!("{}: cannot open: {e}", input.name))?;
+            Ok(JunitParser::new(reader, input.name.clone())
+                .with_template(template.clone())
+                .with_suite_properties(suite_properties))
+        },
+        || None,
+    ))
 }

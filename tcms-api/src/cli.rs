@@ -303,12 +303,14 @@ pub fn resolve_inputs(paths: &[PathBuf]) -> Result<Vec<Input>, String> {
 /// 3. every input is parsed again and its results are reported in chunks, so memory stays
 ///    flat however large the input.
 ///
-/// `parse` opens one input and returns its results. Returns the exit code.
+/// `parse` opens one input and returns its results. `run_note` is asked after the check, and
+/// what it returns is added to the run's notes (e.g. "Bail out! ..."). Returns the exit code.
 pub async fn run_files<I, E>(
     plugin: PluginInfo,
     args: &CommonArgs,
     inputs: &[Input],
     parse: impl Fn(&Input) -> Result<I, String>,
+    run_note: impl FnOnce() -> Option<String>,
 ) -> u8
 where
     I: Iterator<Item = Result<TestResult, E>>,
@@ -361,7 +363,24 @@ where
             None
         }
     });
-    let outcome = report(plugin, args, started, results).await;
+    let note = run_note();
+    let outcome = async {
+        let mut reporter = start(plugin, args, started).await?;
+        if let Some(note) = note {
+            reporter.add_run_note(note);
+        }
+        let mut chunk = Vec::with_capacity(CHUNK);
+        for result in results {
+            chunk.push(result);
+            if chunk.len() == CHUNK {
+                reporter.report(&chunk).await?;
+                chunk.clear();
+            }
+        }
+        reporter.report(&chunk).await?;
+        finish(reporter, args).await
+    }
+    .await;
     match outcome {
         Ok(summary) => {
             if let Some(e) = second_pass_error {

@@ -202,6 +202,9 @@ pub struct Reporter {
     started: Instant,
     requests_at_start: u64,
     latest_stop: Option<DateTime<Utc>>,
+    /// The run's notes as they are on the server, and what this report adds to them.
+    run_notes: String,
+    added_notes: Vec<String>,
 }
 
 fn severity(s: KiwiStatus) -> u8 {
@@ -236,6 +239,7 @@ impl Reporter {
         let started = Instant::now();
         let requests_at_start = client.request_count();
         let mut records = Vec::new();
+        let mut run_notes = String::new();
 
         // 1. Reference data and every lookup that does not depend on a write: one batch.
         let product_name = match (settings.run_id, settings.plan_id) {
@@ -336,6 +340,7 @@ impl Reporter {
             target.run = Some(run.id);
             target.build = run.build;
             target.run_existed = true;
+            run_notes = run.notes.clone();
             records.push(Record {
                 kind: "TP",
                 id: plan.id.get(),
@@ -629,6 +634,7 @@ impl Reporter {
                     }
                     // Not idempotent, and no natural key to look up: sent once, never retried.
                     let run: TestRun = client.call("TestRun.create", json!([values])).await?;
+                    run_notes = settings.plugin.created_by();
                     records.push(Record {
                         kind: "TR",
                         id: run.id.get(),
@@ -695,6 +701,8 @@ impl Reporter {
             started,
             requests_at_start,
             latest_stop: None,
+            run_notes,
+            added_notes: Vec::new(),
         })
     }
 
@@ -907,16 +915,31 @@ impl Reporter {
         Ok(())
     }
 
-    /// Sets the run's stop date (the latest result's stop, else now) and returns the summary.
+    /// Adds a line to the run's notes, sent with [`Reporter::finish`] (e.g. why a TAP stream
+    /// bailed out).
+    pub fn add_run_note(&mut self, note: impl Into<String>) {
+        self.added_notes.push(note.into());
+    }
+
+    /// Sets the run's stop date (now, or the latest result's stop if that is later) and any
+    /// notes added, and returns the summary.
     pub async fn finish(mut self) -> Result<Summary, ReportError> {
         if let (Some(run), false) = (self.target.run, self.options.dry_run) {
             let stop = self.latest_stop.unwrap_or_else(Utc::now).max(Utc::now());
+            let mut values = json!({"stop_date": format_kiwi(stop)});
+            if !self.added_notes.is_empty() {
+                let mut notes = self.run_notes.trim_end().to_owned();
+                for note in &self.added_notes {
+                    if !notes.is_empty() {
+                        notes.push('\n');
+                    }
+                    notes.push_str(note);
+                }
+                values["notes"] = json!(notes);
+            }
             let _: Value = self
                 .client
-                .call(
-                    "TestRun.update",
-                    json!([run, {"stop_date": format_kiwi(stop)}]),
-                )
+                .call("TestRun.update", json!([run, values]))
                 .await?;
         }
         self.summary.requests = self.client.request_count() - self.requests_at_start;

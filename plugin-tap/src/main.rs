@@ -1,0 +1,311 @@
+//! `tcms-tap`: report TAP output into Kiwi TCMS, from files or live from a pipe.
+
+use std::cell::RefCell;
+use std::io::{BufRead, Write as _};
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::Duration;
+
+use plugin_tap::{Options, Parser, Results, Summary};
+use tcms_api::cli::{self, CommonArgs, exit};
+use tcms_api::report::{PluginInfo, TestResult};
+
+/// Report TAP (Test Anything Protocol) results into Kiwi TCMS: every file goes into one
+/// TestRun.
+///
+/// Accepts TAP 12, 13 and 14 as real producers write it (prove, node --test, bats, pytest-tap,
+/// tape, node-tap): no version line, YAML diagnostics, subtests, plans at either end, and
+/// non-TAP lines in between (ignored).
+#[derive(Debug, clap::Parser)]
+#[command(
+    name = "tcms-tap",
+    version,
+    after_long_help = concat!(
+        "Examples:\n",
+        "  prove -v t/ | tcms-tap --live --tee\n",
+        "  node --test --test-reporter=tap | tcms-tap\n",
+        "  bats --tap test/ > bats.tap; tcms-tap bats.tap\n\n",
+        "Names: the description without its leading `- ` (`ok 1 - foo` is case `foo`;\n",
+        "--compat-summaries keeps the Python plugin's `- foo`); a test point without a\n",
+        "description is named `<file stem> #<number>`; a subtest is one case named by the\n",
+        "subtest, its nested results in the comment.\n",
+        "Statuses: ok PASSED, not ok FAILED, # SKIP WAIVED, # TODO PAUSED.\n",
+        "`Bail out!` and planned tests that never reported: what ran is reported, the reason\n",
+        "is written in the run's notes, and the exit code is 3.\n\n",
+    ),
+)]
+struct Args {
+    /// TAP files; `-` or none reads standard input.
+    #[arg(value_name = "FILE")]
+    files: Vec<PathBuf>,
+
+    /// Report from standard input as results arrive: the TestRun exists from the start and
+    /// results appear in Kiwi within a second or two; the run is finished at end of input.
+    #[arg(long, conflicts_with = "files")]
+    live: bool,
+
+    /// Copy standard input to standard output as it is read (with --live), so the log still
+    /// shows the test output.
+    #[arg(long, requires = "live")]
+    tee: bool,
+
+    /// Name cases as the Python tcms-tap-plugin does (`- foo` for `ok 1 - foo`), for a Kiwi
+    /// database it filled.
+    #[arg(long)]
+    compat_summaries: bool,
+
+    #[command(flatten)]
+    common: CommonArgs,
+}
+
+const PROGRAM: &str = "tcms-tap";
+
+fn main() -> ExitCode {
+    let command = <Args as clap::CommandFactory>::command();
+    let examples = command
+        .get_after_long_help()
+        .map(|s| s.to_string())
+        .unwrap_or_default();
+    let command = command.after_long_help(format!("{examples}{}", cli::ENV_HELP));
+    let args = match <Args as clap::FromArgMatches>::from_arg_matches(&command.get_matches()) {
+        Ok(a) => a,
+        Err(e) => e.exit(),
+    };
+    cli::init_logging(args.common.verbose);
+    let runtime = match tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("{PROGRAM}: cannot start: {e}");
+            return ExitCode::from(exit::FAILURE);
+        }
+    };
+    let code = if args.live {
+        runtime.block_on(live(&args))
+    } else {
+        runtime.block_on(files(&args))
+    };
+    ExitCode::from(code)
+}
+
+fn plugin() -> PluginInfo {
+    PluginInfo::new(PROGRAM, env!("CARGO_PKG_VERSION"), "[TAP]")
+}
+
+fn options(args: &Args) -> Options {
+    let mut options = Options::default();
+    options.compat_summaries = args.compat_summaries;
+    options
+}
+
+/// Files (or standard input saved first): checked, then reported, as every file plugin does.
+async fn files(args: &Args) -> u8 {
+    let inputs = match cli::resolve_inputs(&args.files) {
+        Ok(i) => i,
+        Err(e) => {
+            eprintln!("{PROGRAM}: {e}");
+            return exit::INPUT;
+        }
+    };
+    let options = options(args);
+    // The parser's view of each input once it has been read to the end.
+    let summaries: RefCell<Vec<Summary>> = RefCell::new(Vec::new());
+    let parse = |input: &cli::Input| {
+        let reader = input
+            .open()
+            .map_err(|e| format!("{}: cannot open: {e}", input.name))?;
+        Ok(Tracked {
+            inner: Results::new(reader, input.name.clone(), options.clone()),
+            summaries: &summaries,
+            done: false,
+        })
+    };
+    let note = || {
+        let notes: Vec<String> = summaries.borrow().iter().filter_map(incomplete).collect();
+        (!notes.is_empty()).then(|| notes.join("\n"))
+    };
+    let code = cli::run_files(plugin(), &args.common, &inputs, parse, note).await;
+    let incomplete: Vec<String> = summaries.borrow().iter().filter_map(incomplete).collect();
+    // Each input was read twice (check, report): its summary was recorded twice.
+    let mut seen = std::collections::HashSet::new();
+    for line in incomplete {
+        if seen.insert(line.clone()) {
+            eprintln!("{PROGRAM}: {line}");
+        }
+    }
+    if code == exit::OK && !seen.is_empty() {
+        exit::INCOMPLETE
+    } else {
+        code
+    }
+}
+
+/// Results of one input; records the parser's summary when the input ends.
+struct Tracked<'a, R> {
+    inner: Results<R>,
+    summaries: &'a RefCell<Vec<Summary>>,
+    done: bool,
+}
+
+impl<R: BufRead> Iterator for Tracked<'_, R> {
+    type Item = Result<TestResult, plugin_tap::ParseError>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        let next = self.inner.next();
+        if next.is_none() && !self.done {
+            self.done = true;
+            self.summaries.borrow_mut().push(self.inner.summary());
+        }
+        next
+    }
+}
+
+/// Why an input is incomplete, if it is: bail out, or planned tests that never reported.
+fn incomplete(summary: &Summary) -> Option<String> {
+    let mut parts = Vec::new();
+    if let Some(reason) = &summary.bailed_out {
+        parts.push(format!("Bail out! {reason}").trim_end().to_owned());
+    }
+    for doc in &summary.documents {
+        let missing = doc.missing_count();
+        if missing > 0 {
+            let ranges: Vec<String> = doc
+                .missing
+                .iter()
+                .take(10)
+                .map(|r| {
+                    if r.start() == r.end() {
+                        r.start().to_string()
+                    } else {
+                        format!("{}-{}", r.start(), r.end())
+                    }
+                })
+                .collect();
+            let more = if doc.missing.len() > 10 { ", ..." } else { "" };
+            let name = doc.name.as_deref().unwrap_or(&summary.source);
+            parts.push(format!(
+                "{name}: {missing} planned test(s) never reported: {}{more}",
+                ranges.join(", ")
+            ));
+        }
+    }
+    (!parts.is_empty()).then(|| format!("{}: {}", summary.source, parts.join("; ")))
+}
+
+/// How often pending live results are sent, and how many make a batch right away.
+const LIVE_INTERVAL: Duration = Duration::from_secs(1);
+const LIVE_BATCH: usize = 50;
+
+/// Standard input, reported as it arrives.
+async fn live(args: &Args) -> u8 {
+    let mut reporter = match cli::start(plugin(), &args.common, None).await {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("{PROGRAM}: error: {e}");
+            return e.exit_code();
+        }
+    };
+    // A thread reads lines (blocking), the runtime reports them in batches.
+    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel::<std::io::Result<Vec<u8>>>();
+    let tee = args.tee;
+    std::thread::spawn(move || {
+        let stdin = std::io::stdin();
+        let mut input = stdin.lock();
+        let mut out = std::io::stdout();
+        loop {
+            let mut line = Vec::new();
+            match input.read_until(b'\n', &mut line) {
+                Ok(0) => break,
+                Ok(_) => {
+                    if tee {
+                        let _ = out.write_all(&line);
+                        let _ = out.flush();
+                    }
+                    if tx.send(Ok(line)).is_err() {
+                        break;
+                    }
+                }
+                Err(e) => {
+                    let _ = tx.send(Err(e));
+                    break;
+                }
+            }
+        }
+    });
+    let mut parser = Parser::with_options("<stdin>", options(args));
+    let mut pending: Vec<TestResult> = Vec::new();
+    let mut input_error: Option<String> = None;
+    let mut tick = tokio::time::interval(LIVE_INTERVAL);
+    loop {
+        tokio::select! {
+            line = rx.recv() => match line {
+                Some(Ok(line)) => match parser.push_bytes(&line) {
+                    Ok(Some(result)) => {
+                        pending.push(result);
+                        if pending.len() >= LIVE_BATCH {
+                            if let Err(e) = reporter.report(&pending).await {
+                                eprintln!("{PROGRAM}: error: {e}");
+                                return exit::FAILURE;
+                            }
+                            pending.clear();
+                        }
+                    }
+                    Ok(None) => {}
+                    Err(e) => {
+                        input_error = Some(e.to_string());
+                        break;
+                    }
+                },
+                Some(Err(e)) => {
+                    input_error = Some(format!("<stdin>: cannot read: {e}"));
+                    break;
+                }
+                None => break,
+            },
+            _ = tick.tick() => {
+                if !pending.is_empty() {
+                    if let Err(e) = reporter.report(&pending).await {
+                        eprintln!("{PROGRAM}: error: {e}");
+                        return exit::FAILURE;
+                    }
+                    pending.clear();
+                }
+            }
+        }
+    }
+    if let Some(result) = parser.finish() {
+        pending.push(result);
+    }
+    if let Err(e) = reporter.report(&pending).await {
+        eprintln!("{PROGRAM}: error: {e}");
+        return exit::FAILURE;
+    }
+    let summary = parser.summary();
+    let incomplete = incomplete(&summary);
+    if let Some(note) = &incomplete {
+        reporter.add_run_note(note.clone());
+    }
+    if let Some(e) = &input_error {
+        reporter.add_run_note(format!("input error: {e}"));
+    }
+    let code = match cli::finish(reporter, &args.common).await {
+        Ok(summary) => cli::exit_code_for(&summary),
+        Err(e) => {
+            eprintln!("{PROGRAM}: error: {e}");
+            return e.exit_code();
+        }
+    };
+    if let Some(e) = input_error {
+        eprintln!("{PROGRAM}: {e}");
+        return exit::INPUT;
+    }
+    if let Some(note) = incomplete {
+        eprintln!("{PROGRAM}: {note}");
+        if code == exit::OK {
+            return exit::INCOMPLETE;
+        }
+    }
+    code
+}

@@ -1,0 +1,226 @@
+//! `tcms-tap` end to end against the real Kiwi TCMS: files, bail out, and `--live` fed slowly
+//! through a pipe. Every test reports into its own product.
+
+use std::io::{BufRead, BufReader, Write as _};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+use serde_json::{Value, json};
+use tcms_api::Client;
+use tcms_api::test_support::{RealServer, real_server, unique_name};
+
+const BIN: &str = env!("CARGO_BIN_EXE_tcms-tap");
+
+fn fixture(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures")
+        .join(name)
+}
+
+fn server() -> RealServer {
+    real_server().unwrap_or_else(|e| panic!("no Kiwi TCMS for end-to-end tests: {e}"))
+}
+
+fn plugin(server: &RealServer, product: &str) -> Command {
+    let mut cmd = Command::new(BIN);
+    cmd.env_clear()
+        .env("HOME", "/nonexistent-home")
+        .env("TCMS_API_URL", server.url())
+        .env("TCMS_USERNAME", server.username())
+        .env("TCMS_PASSWORD", server.password().expose_secret())
+        .env("TCMS_PRODUCT", product)
+        .env("TCMS_PRODUCT_VERSION", "v1")
+        .env("TCMS_BUILD", "b1");
+    cmd
+}
+
+fn text(out: &Output) -> String {
+    format!(
+        "status {:?}\n--- stdout\n{}--- stderr\n{}",
+        out.status.code(),
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    )
+}
+
+async fn executions(client: &Client, run: i64) -> Vec<Value> {
+    client
+        .call("TestExecution.filter", json!([{"run": run}]))
+        .await
+        .unwrap()
+}
+
+fn run_id(log: &str) -> i64 {
+    let at = log.find("TR-").unwrap_or_else(|| panic!("no TR- in {log}"));
+    log[at + 3..]
+        .chars()
+        .take_while(char::is_ascii_digit)
+        .collect::<String>()
+        .parse()
+        .unwrap()
+}
+
+#[tokio::test]
+async fn reports_node_test_runner_output() {
+    let server = server();
+    let client = Client::new(server.config()).unwrap();
+    let product = unique_name("tap-e2e");
+    let out = plugin(&server, &product)
+        .arg("-v")
+        .arg(fixture("node-test.tap"))
+        .output()
+        .unwrap();
+    let log = text(&out);
+    assert_eq!(out.status.code(), Some(0), "{log}");
+    let execs = executions(&client, run_id(&log)).await;
+    let by = |name: &str| {
+        execs
+            .iter()
+            .find(|e| e["case__summary"] == name)
+            .unwrap_or_else(|| panic!("{name} not in {execs:#?}"))
+            .clone()
+    };
+    assert_eq!(by("adds numbers")["status__name"], "PASSED");
+    let failed = by("fails an assertion");
+    assert_eq!(failed["status__name"], "FAILED");
+    let comments: Vec<Value> = client
+        .call("TestExecution.get_comments", json!([failed["id"]]))
+        .await
+        .unwrap();
+    let comment = comments[0]["comment"].as_str().unwrap();
+    assert!(
+        comment.contains("one plus one should be three"),
+        "{comment}"
+    );
+}
+
+#[tokio::test]
+async fn bail_out_reports_what_ran_notes_the_reason_and_exits_3() {
+    let server = server();
+    let client = Client::new(server.config()).unwrap();
+    let product = unique_name("tap-bail");
+    let out = plugin(&server, &product)
+        .arg("-v")
+        .arg(fixture("edge-bail-out.tap"))
+        .output()
+        .unwrap();
+    let log = text(&out);
+    assert_eq!(out.status.code(), Some(3), "{log}");
+    assert!(log.contains("Bail out! Database not available"), "{log}");
+    let run = run_id(&log);
+    let execs = executions(&client, run).await;
+    assert_eq!(
+        execs.len(),
+        2,
+        "only what ran before the bail out: {execs:#?}"
+    );
+    let runs: Vec<Value> = client
+        .call("TestRun.filter", json!([{"pk": run}]))
+        .await
+        .unwrap();
+    let notes = runs[0]["notes"].as_str().unwrap();
+    assert!(
+        notes.contains("Bail out! Database not available"),
+        "{notes}"
+    );
+    assert!(runs[0]["stop_date"].is_string());
+}
+
+#[tokio::test]
+async fn live_results_appear_while_the_producer_still_runs() {
+    let server = server();
+    let client = Client::new(server.config()).unwrap();
+    let product = unique_name("tap-live");
+    let mut child = plugin(&server, &product)
+        .args(["--live", "-v"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stdin = child.stdin.take().unwrap();
+    let mut stdout = BufReader::new(child.stdout.take().unwrap());
+    // The run exists before the first result: `-v` prints it at start.
+    let mut run = None;
+    for _ in 0..10 {
+        let mut line = String::new();
+        if stdout.read_line(&mut line).unwrap() == 0 {
+            break;
+        }
+        if line.contains("TR-") {
+            run = Some(run_id(&line));
+            break;
+        }
+    }
+    let run = run.expect("the run is announced at start");
+    writeln!(
+        stdin,
+        "TAP version 13\n1..3\nok 1 - first\nnot ok 2 - second\n# why it failed"
+    )
+    .unwrap();
+    stdin.flush().unwrap();
+    // ok 1 is complete (ok 2 waits for its diagnostics): it must land within a few seconds,
+    // while the producer is still running.
+    let deadline = Instant::now() + Duration::from_secs(15);
+    loop {
+        let execs = executions(&client, run).await;
+        if execs
+            .iter()
+            .any(|e| e["case__summary"] == "first" && e["status__name"] == "PASSED")
+        {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "no live result after 15 s: {execs:#?}"
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    assert!(child.try_wait().unwrap().is_none(), "still running");
+    writeln!(stdin, "ok 3 - third").unwrap();
+    drop(stdin);
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    let execs = executions(&client, run).await;
+    assert_eq!(execs.len(), 3, "{execs:#?}");
+    let second = execs
+        .iter()
+        .find(|e| e["case__summary"] == "second")
+        .unwrap();
+    assert_eq!(second["status__name"], "FAILED");
+    let comments: Vec<Value> = client
+        .call("TestExecution.get_comments", json!([second["id"]]))
+        .await
+        .unwrap();
+    assert!(
+        comments[0]["comment"]
+            .as_str()
+            .unwrap()
+            .contains("why it failed")
+    );
+    let runs: Vec<Value> = client
+        .call("TestRun.filter", json!([{"pk": run}]))
+        .await
+        .unwrap();
+    assert!(runs[0]["stop_date"].is_string(), "finished at EOF");
+}
+
+#[tokio::test]
+async fn invalid_utf8_exits_2_and_creates_nothing() {
+    let server = server();
+    let client = Client::new(server.config()).unwrap();
+    let product = unique_name("tap-bad");
+    let out = plugin(&server, &product)
+        .arg(fixture("edge-invalid-utf8.tap"))
+        .output()
+        .unwrap();
+    let log = text(&out);
+    assert_eq!(out.status.code(), Some(2), "{log}");
+    assert!(log.contains("edge-invalid-utf8.tap"), "{log}");
+    let products: Vec<Value> = client
+        .call("Product.filter", json!([{"name": product}]))
+        .await
+        .unwrap();
+    assert!(products.is_empty());
+}
