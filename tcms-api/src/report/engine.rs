@@ -186,6 +186,9 @@ struct Target {
 struct Seen {
     executions: Vec<TestExecutionId>,
     status: KiwiStatus,
+    /// Earliest start and latest stop sent so far, so that a later batch widens them.
+    start: Option<DateTime<Utc>>,
+    stop: Option<DateTime<Utc>>,
 }
 
 /// Reports results into Kiwi TCMS. Create with [`Reporter::start`], feed with
@@ -251,6 +254,10 @@ impl Reporter {
             Call::new("Priority.filter", json!([{"is_active": true}])),
             Call::new("TestCaseStatus.filter", json!([{}])),
         ];
+        // TCMS_DEFAULT_TESTER_ID must name a user before anything is created with it.
+        if let Some(tester) = settings.default_tester {
+            lookups.push(Call::new("User.filter", json!([{"pk": tester}])));
+        }
         if let Some(run) = settings.run_id {
             lookups.push(Call::new("TestRun.filter", json!([{"pk": run}])));
         } else if let Some(plan) = settings.plan_id {
@@ -262,6 +269,15 @@ impl Reporter {
         let statuses: Vec<TestExecutionStatus> = next_decoded(&mut answers)?;
         let priorities: Vec<Priority> = next_decoded(&mut answers)?;
         let case_statuses: Vec<TestCaseStatus> = next_decoded(&mut answers)?;
+        if let Some(tester) = settings.default_tester {
+            let users: Vec<Value> = next_decoded(&mut answers)?;
+            if users.is_empty() {
+                return Err(ReportError::Invalid(format!(
+                    "TCMS_DEFAULT_TESTER_ID={tester}: there is no user {tester} on {}",
+                    client.base_url()
+                )));
+            }
+        }
 
         let server_statuses: Vec<ServerStatus> = statuses
             .iter()
@@ -791,6 +807,8 @@ impl Reporter {
                 self.seen.entry(s.clone()).or_insert(Seen {
                     executions: Vec::new(),
                     status,
+                    start: None,
+                    stop: None,
                 });
             }
             self.summary.cases = self.seen.len();
@@ -838,8 +856,15 @@ impl Reporter {
             };
             new_status.insert(summary.clone(), status);
             let status_id = self.target.statuses.get(&status).copied();
-            let (start, stop) = dates(&groups[summary]);
-            if previous != Some(status) || previous.is_none() {
+            let (new_start, new_stop) = dates(&groups[summary]);
+            let (old_start, old_stop) = self
+                .seen
+                .get(summary)
+                .map_or((None, None), |s| (s.start, s.stop));
+            let start = earliest(old_start, new_start);
+            let stop = latest(old_stop, new_stop);
+            let dates_changed = (start, stop) != (old_start, old_stop);
+            if previous != Some(status) || dates_changed {
                 for id in &exec_ids {
                     let mut values = json!({ "status": status_id });
                     if let (Some(start), Some(stop)) = (start, stop) {
@@ -865,6 +890,8 @@ impl Reporter {
                 Seen {
                     executions: exec_ids,
                     status,
+                    start,
+                    stop,
                 },
             );
             if groups[summary]
@@ -1156,6 +1183,20 @@ impl Reporter {
                     .is_some_and(|set| set.contains(text.trim()))
             })
             .collect()
+    }
+}
+
+fn earliest(a: Option<DateTime<Utc>>, b: Option<DateTime<Utc>>) -> Option<DateTime<Utc>> {
+    match (a, b) {
+        (Some(a), Some(b)) => Some(a.min(b)),
+        (a, b) => a.or(b),
+    }
+}
+
+fn latest(a: Option<DateTime<Utc>>, b: Option<DateTime<Utc>>) -> Option<DateTime<Utc>> {
+    match (a, b) {
+        (Some(a), Some(b)) => Some(a.max(b)),
+        (a, b) => a.or(b),
     }
 }
 
