@@ -58,7 +58,7 @@ Feature: Reporting results
       | manager        | user "fake-tester"                         |
       | default_tester | user "fake-tester"                         |
       | start_date     | a date                                     |
-      | notes          | "Created by tcms-junit-xml, version 0.1.0" |
+      | notes          | starting with "Created by tcms-junit-xml, version 0.1.0 (report " |
     And the plugin added the test plan "[junit.xml] Plan for P (v1)"
     And the plugin added the test run "[junit.xml] Results for P, v1, b1"
     And TestRun.update is called with:

@@ -30,6 +30,8 @@ pub enum Expect {
     Date,
     /// Exactly this value (numbers compare by value).
     Value(Value),
+    /// A string that starts with this text (`starting with "..."`).
+    Prefix(String),
 }
 
 /// The kinds of record a reference can name.
@@ -85,6 +87,12 @@ pub fn parse_expect(world: &World, cell: &str) -> Result<Expect, String> {
         "present" => return Ok(Expect::Present),
         "a date" => return Ok(Expect::Date),
         _ => {}
+    }
+    if let Some(rest) = cell.strip_prefix("starting with ") {
+        return match parse_value(world, rest)? {
+            Value::String(prefix) => Ok(Expect::Prefix(prefix)),
+            other => Err(format!("`starting with` needs a quoted text, found {other}")),
+        };
     }
     parse_value(world, cell).map(Expect::Value)
 }
@@ -184,6 +192,12 @@ pub fn check(expect: &Expect, actual: Option<&Value>) -> Result<(), String> {
         (Expect::Date, Some(v)) => Err(format!("expected a Kiwi date, found {v}")),
         (Expect::Value(expected), Some(v)) if same(v, expected) => Ok(()),
         (Expect::Value(expected), Some(v)) => Err(format!("expected {expected}, found {v}")),
+        (Expect::Prefix(prefix), Some(Value::String(s))) if s.starts_with(prefix.as_str()) => {
+            Ok(())
+        }
+        (Expect::Prefix(prefix), Some(v)) => {
+            Err(format!("expected a text starting with {prefix:?}, found {v}"))
+        }
     }
 }
 

@@ -648,16 +648,26 @@ impl Reporter {
                     if let Some(t) = tester.or(manager) {
                         values["default_tester"] = json!(t);
                     }
-                    // Not idempotent, and no natural key to look up: sent once, never retried.
-                    let run: TestRun = client.call("TestRun.create", json!([values])).await?;
-                    run_notes = settings.plugin.created_by();
+                    // No natural key: a token in the notes finds a run whose answer was lost.
+                    let token = format!("{:016x}", fastrand::u64(..));
+                    let notes = format!("{} (report {token})", settings.plugin.created_by());
+                    values["notes"] = json!(notes);
+                    let run_id: TestRunId = get_or_create(
+                        &client,
+                        Call::new("TestRun.create", json!([values])),
+                        "TestRun.filter",
+                        json!({"plan": p.id, "build": b, "notes__contains": token}),
+                        |r: &TestRun| r.id,
+                    )
+                    .await?;
+                    run_notes = notes;
                     records.push(Record {
                         kind: "TR",
-                        id: run.id.get(),
+                        id: run_id.get(),
                         name: summary_text,
                         created: true,
                     });
-                    target.run = Some(run.id);
+                    target.run = Some(run_id);
                 }
                 _ => records.push(Record {
                     kind: "TR",
@@ -902,15 +912,7 @@ impl Reporter {
             }
         }
 
-        // Re-reporting into an existing run: skip comments the execution already has.
-        if self.target.run_existed && !comment_targets.is_empty() {
-            comment_targets = self.drop_existing_comments(comment_targets).await;
-        }
-        for (summary, id, text) in comment_targets {
-            // add_comment is not idempotent: never retried blindly.
-            calls.push(Call::new("TestExecution.add_comment", json!([id, text])));
-            call_owner.push(summary);
-        }
+        // Statuses and dates: retry-safe, sent on their own so the client may retry them.
         let answers = self.client.batch_raw(calls).await;
         for ((method, answer), owner) in answers.into_iter().zip(call_owner) {
             if let Err(e) = answer {
@@ -919,6 +921,13 @@ impl Reporter {
                     .or_insert_with(|| format!("{method}: {e}"));
             }
         }
+        // Comments: not retry-safe. Re-reporting into an existing run skips the comments an
+        // execution already has; a comment whose answer was lost is looked up before it is
+        // sent again.
+        if self.target.run_existed && !comment_targets.is_empty() {
+            comment_targets = self.drop_existing_comments(comment_targets, &mut failed).await;
+        }
+        self.add_comments(comment_targets, &mut failed).await;
         for summary in &order {
             if let Some(error) = failed.remove(summary) {
                 self.seen.remove(summary);
@@ -1153,10 +1162,12 @@ impl Reporter {
     }
 
     /// Drops comments identical to one the execution already has (re-reporting into
-    /// `TCMS_RUN_ID` must not duplicate them).
+    /// `TCMS_RUN_ID` must not duplicate them). When the comments cannot be read, the target is
+    /// marked failed rather than risking a duplicate.
     async fn drop_existing_comments(
         &self,
         targets: Vec<(String, TestExecutionId, String)>,
+        failed: &mut HashMap<String, String>,
     ) -> Vec<(String, TestExecutionId, String)> {
         let mut ids: Vec<TestExecutionId> = targets.iter().map(|(_, id, _)| *id).collect();
         ids.sort();
@@ -1167,22 +1178,80 @@ impl Reporter {
             .collect();
         let answers = self.client.call_many::<Vec<Comment>>(calls).await;
         let mut existing: HashMap<TestExecutionId, HashSet<String>> = HashMap::new();
+        let mut unreadable: HashMap<TestExecutionId, String> = HashMap::new();
         for (id, answer) in ids.iter().zip(answers) {
-            if let Ok(comments) = answer {
-                existing
-                    .entry(*id)
-                    .or_default()
-                    .extend(comments.into_iter().map(|c| c.comment.trim().to_owned()));
+            match answer {
+                Ok(comments) => {
+                    existing
+                        .entry(*id)
+                        .or_default()
+                        .extend(comments.into_iter().map(|c| c.comment.trim().to_owned()));
+                }
+                Err(e) => {
+                    unreadable.insert(*id, e.to_string());
+                }
             }
         }
         targets
             .into_iter()
-            .filter(|(_, id, text)| {
+            .filter(|(summary, id, text)| {
+                if let Some(e) = unreadable.get(id) {
+                    failed
+                        .entry(summary.clone())
+                        .or_insert_with(|| format!("cannot check the comments of {id}: {e}"));
+                    return false;
+                }
                 !existing
                     .get(id)
                     .is_some_and(|set| set.contains(text.trim()))
             })
             .collect()
+    }
+
+    /// Adds comments. A comment whose request got no answer (timeout, reset, 502) may or may
+    /// not exist: it is looked up, and sent again only if it is not there (three rounds).
+    async fn add_comments(
+        &self,
+        mut pending: Vec<(String, TestExecutionId, String)>,
+        failed: &mut HashMap<String, String>,
+    ) {
+        for round in 0..3 {
+            if pending.is_empty() {
+                return;
+            }
+            let calls = pending
+                .iter()
+                .map(|(_, id, text)| Call::new("TestExecution.add_comment", json!([id, text])))
+                .collect();
+            let answers = self.client.batch_raw(calls).await;
+            let mut unsure = Vec::new();
+            let mut last_error = HashMap::new();
+            for (target, (method, answer)) in pending.into_iter().zip(answers) {
+                match answer {
+                    Ok(_) => {}
+                    Err(e) if e.is_ambiguous() => {
+                        last_error.insert(target.0.clone(), format!("{method}: {e}"));
+                        unsure.push(target);
+                    }
+                    Err(e) => {
+                        failed
+                            .entry(target.0.clone())
+                            .or_insert_with(|| format!("{method}: {e}"));
+                    }
+                }
+            }
+            if unsure.is_empty() {
+                return;
+            }
+            debug!(round, comments = unsure.len(), "comment answers lost, checking");
+            pending = self.drop_existing_comments(unsure, failed).await;
+            if round == 2 {
+                for (summary, _, _) in pending.drain(..) {
+                    let error = last_error.remove(&summary).unwrap_or_default();
+                    failed.entry(summary).or_insert(error);
+                }
+            }
+        }
     }
 }
 
@@ -1226,8 +1295,9 @@ async fn one<T: DeserializeOwned + HasId>(
     Ok(rows.into_iter().min_by_key(|r| r.id_value()))
 }
 
-/// Creates a record; if the create fails because another process created it first (a
-/// unique-constraint error) or its answer was lost, reads it back instead.
+/// Creates a record; if another process created it first (a unique-constraint error), or the
+/// answer was lost (timeout, reset, 502), reads it back instead. A lost create that did not
+/// land is sent again, up to three times.
 async fn get_or_create<T: DeserializeOwned + HasId, I>(
     client: &Client,
     create: Call,
@@ -1236,20 +1306,32 @@ async fn get_or_create<T: DeserializeOwned + HasId, I>(
     id: impl Fn(&T) -> I,
 ) -> Result<I, ReportError> {
     let method = create.method().to_owned();
-    match client.call_raw(create).await {
-        Ok(value) => {
-            let record: T = crate::client::decode(&method, value)?;
-            Ok(id(&record))
-        }
-        Err(e) if e.is_ambiguous() || e.as_rpc().is_some_and(|r| r.is_duplicate()) => {
-            debug!("{method} failed ({e}); reading back");
-            match one::<T>(client, filter_method, query).await? {
-                Some(record) => Ok(id(&record)),
-                None => Err(e.into()),
+    let mut last = None;
+    for round in 0..3u32 {
+        match client.call_raw(create.clone()).await {
+            Ok(value) => {
+                let record: T = crate::client::decode(&method, value)?;
+                return Ok(id(&record));
             }
+            Err(e) if e.as_rpc().is_some_and(|r| r.is_duplicate()) => {
+                if let Some(record) = one::<T>(client, filter_method, query.clone()).await? {
+                    return Ok(id(&record));
+                }
+                return Err(e.into());
+            }
+            Err(e) if e.is_ambiguous() => {
+                debug!(round, "{method} got no answer ({e}); reading back");
+                if let Some(record) = one::<T>(client, filter_method, query.clone()).await? {
+                    return Ok(id(&record));
+                }
+                last = Some(e);
+            }
+            Err(e) => return Err(e.into()),
         }
-        Err(e) => Err(e.into()),
     }
+    Err(last
+        .map(ReportError::from)
+        .unwrap_or_else(|| ReportError::Invalid(format!("{method} did not land"))))
 }
 
 /// Records with an id, for "lowest id wins".
@@ -1272,6 +1354,7 @@ has_id!(
     Version,
     Build,
     TestPlan,
+    TestRun,
     Category,
     Classification,
     PlanType
