@@ -83,7 +83,11 @@ impl World {
             plugin: PluginInfo::new("tcms-junit-xml", "0.1.0", "[junit.xml]"),
             results: Vec::new(),
             long_name: None,
-            options: Options::default(),
+            // A fake server has no concurrent processes to wait for.
+            options: Options {
+                concurrent_wait: Some(std::time::Duration::from_millis(300)),
+                ..Options::default()
+            },
             wrong_password: false,
             report: None,
             mark: 0,

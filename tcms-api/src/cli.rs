@@ -168,6 +168,7 @@ pub async fn start(
     let options = Options {
         dry_run: args.dry_run,
         started,
+        ..Options::default()
     };
     let reporter = Reporter::start(client, settings, options).await?;
     if args.verbose > 0 || args.dry_run {

@@ -161,9 +161,19 @@ impl RpcError {
         self.code == codes::METHOD_NOT_FOUND
     }
 
-    /// A unique constraint refused a create (`... with this Name already exists.`).
+    /// A unique constraint refused a create: Django's form check (`... with this Name
+    /// already exists.`) or, when two creates race past it, the database itself (SQLite
+    /// `UNIQUE constraint failed`, PostgreSQL `duplicate key value violates unique
+    /// constraint`, MySQL `Duplicate entry`).
     pub fn is_duplicate(&self) -> bool {
-        self.message.contains("already exists")
+        [
+            "already exists",
+            "UNIQUE constraint failed",
+            "duplicate key value",
+            "Duplicate entry",
+        ]
+        .iter()
+        .any(|m| self.message.contains(m))
     }
 
     /// The object named by an id argument does not exist (`TestRun matching query does not

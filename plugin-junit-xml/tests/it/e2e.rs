@@ -282,3 +282,110 @@ fn tempfile_home(server: &RealServer) -> tempfile::TempDir {
     std::fs::write(dir.path().join(".tcms.conf"), conf).unwrap();
     dir
 }
+
+/// Writes a junit.xml with `count` passing cases named `shard{shard}.test_{i}`.
+fn shard_file(dir: &Path, shard: usize, count: usize) -> PathBuf {
+    let mut xml = String::from("<testsuite name=\"shard\">\n");
+    for i in 0..count {
+        xml.push_str(&format!(
+            "<testcase classname=\"shard{shard}\" name=\"test_{i}\" time=\"0.01\"/>\n"
+        ));
+    }
+    xml.push_str("</testsuite>\n");
+    let path = dir.join(format!("shard{shard}.xml"));
+    std::fs::write(&path, xml).unwrap();
+    path
+}
+
+/// Eight shards of one pipeline at once, same product, version and build: exactly one of each
+/// record and one plan; with a run key, one run holding every shard's results.
+#[tokio::test]
+async fn eight_concurrent_shards_create_one_of_everything_and_share_one_run() {
+    const SHARDS: usize = 8;
+    const PER_SHARD: usize = 20;
+    let server = server();
+    let client = Client::new(server.config()).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    for (product, key) in [
+        (unique_name("shards-key"), Some("pipeline-1")),
+        (unique_name("shards-nokey"), None),
+    ] {
+        let children: Vec<_> = (0..SHARDS)
+            .map(|shard| {
+                let mut cmd = plugin(&server, &product);
+                if let Some(key) = key {
+                    cmd.env("TCMS_RUN_KEY", key);
+                }
+                cmd.arg(shard_file(dir.path(), shard, PER_SHARD))
+                    .stdout(Stdio::piped())
+                    .stderr(Stdio::piped())
+                    .spawn()
+                    .unwrap()
+            })
+            .collect();
+        for child in children {
+            let out = child.wait_with_output().unwrap();
+            assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+        }
+        let count = |method: &'static str, query: Value| {
+            let client = client.clone();
+            async move { rows(&client, method, query).await.len() }
+        };
+        assert_eq!(count("Product.filter", json!({"name": product})).await, 1);
+        assert_eq!(
+            count(
+                "Version.filter",
+                json!({"product__name": product, "value": "v1"})
+            )
+            .await,
+            1
+        );
+        assert_eq!(
+            count(
+                "Build.filter",
+                json!({"version__product__name": product, "name": "b1"})
+            )
+            .await,
+            1
+        );
+        assert_eq!(
+            count("TestPlan.filter", json!({"product__name": product})).await,
+            1
+        );
+        let cases = count(
+            "TestCase.filter",
+            json!({"category__product__name": product}),
+        )
+        .await;
+        assert_eq!(cases, SHARDS * PER_SHARD);
+        let runs = rows(
+            &client,
+            "TestRun.filter",
+            json!({"plan__product__name": product}),
+        )
+        .await;
+        match key {
+            Some(_) => {
+                let tagged: Vec<&Value> = runs
+                    .iter()
+                    .filter(|r| !r["notes"].as_str().unwrap_or("").contains("superseded"))
+                    .collect();
+                assert_eq!(tagged.len(), 1, "one shared run: {runs:#?}");
+                let execs = rows(
+                    &client,
+                    "TestExecution.filter",
+                    json!({"run": tagged[0]["id"]}),
+                )
+                .await;
+                assert_eq!(execs.len(), SHARDS * PER_SHARD);
+                assert!(execs.iter().all(|e| e["status__name"] == "PASSED"));
+                assert_eq!(
+                    runs.len(),
+                    1,
+                    "no superseded runs when the build was new: {runs:#?}"
+                );
+            }
+            None => assert_eq!(runs.len(), SHARDS, "one run per invocation"),
+        }
+    }
+}

@@ -91,7 +91,9 @@ pub fn parse_expect(world: &World, cell: &str) -> Result<Expect, String> {
     if let Some(rest) = cell.strip_prefix("starting with ") {
         return match parse_value(world, rest)? {
             Value::String(prefix) => Ok(Expect::Prefix(prefix)),
-            other => Err(format!("`starting with` needs a quoted text, found {other}")),
+            other => Err(format!(
+                "`starting with` needs a quoted text, found {other}"
+            )),
         };
     }
     parse_value(world, cell).map(Expect::Value)
@@ -195,9 +197,9 @@ pub fn check(expect: &Expect, actual: Option<&Value>) -> Result<(), String> {
         (Expect::Prefix(prefix), Some(Value::String(s))) if s.starts_with(prefix.as_str()) => {
             Ok(())
         }
-        (Expect::Prefix(prefix), Some(v)) => {
-            Err(format!("expected a text starting with {prefix:?}, found {v}"))
-        }
+        (Expect::Prefix(prefix), Some(v)) => Err(format!(
+            "expected a text starting with {prefix:?}, found {v}"
+        )),
     }
 }
 

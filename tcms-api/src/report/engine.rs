@@ -11,7 +11,7 @@ use tracing::debug;
 
 use super::comment::Merged;
 use super::model::{TestResult, Verdict};
-use super::settings::{Settings, SettingsError, stored_name};
+use super::settings::{Settings, SettingsError, stored_name, truncate_chars};
 use super::status::{KiwiStatus, ServerStatus, resolve_status};
 use crate::client::Client;
 use crate::datetime::format_kiwi;
@@ -162,6 +162,10 @@ pub struct Options {
     /// The earliest start of the results, if known: the run's start date when a run is
     /// created (else now).
     pub started: Option<DateTime<Utc>>,
+    /// The longest wait for a plan or shared run that a concurrent process is creating
+    /// (`None`: 30 s for a brand-new version, 60 s for shards with a run key). Tests against
+    /// a fake server, which has no concurrent processes, set it short.
+    pub concurrent_wait: Option<std::time::Duration>,
 }
 
 /// Resolved identities of everything the results go into.
@@ -459,6 +463,11 @@ impl Reporter {
                 None => product_label.clone(),
             };
 
+            // Whether this process created the version: then it also creates the plan, and
+            // processes racing it wait for that plan instead of creating their own.
+            let mut version_created = false;
+            // Likewise, the process that created the build creates a shared run (run key).
+            let mut build_created = false;
             let version = match product {
                 Some(pid) => {
                     let found = one::<Version>(
@@ -479,7 +488,7 @@ impl Reporter {
                         }
                         None if dry => None,
                         None => {
-                            let id: VersionId = get_or_create(
+                            let (id, created): (VersionId, bool) = get_or_create_flag(
                                 &client,
                                 Call::new(
                                     "Version.create",
@@ -490,11 +499,12 @@ impl Reporter {
                                 |v: &Version| v.id,
                             )
                             .await?;
+                            version_created = created;
                             records.push(Record {
                                 kind: "Version",
                                 id: id.get(),
                                 name: version_name.clone(),
-                                created: true,
+                                created,
                             });
                             Some(id)
                         }
@@ -531,7 +541,7 @@ impl Reporter {
                         }
                         None if dry => None,
                         None => {
-                            let id: BuildId = get_or_create(
+                            let (id, created): (BuildId, bool) = get_or_create_flag(
                                 &client,
                                 Call::new(
                                     "Build.create",
@@ -542,11 +552,12 @@ impl Reporter {
                                 |b: &Build| b.id,
                             )
                             .await?;
+                            build_created = created;
                             records.push(Record {
                                 kind: "Build",
                                 id: id.get(),
                                 name: build_name.clone(),
-                                created: true,
+                                created,
                             });
                             Some(id)
                         }
@@ -583,37 +594,63 @@ impl Reporter {
                             }
                             None if dry => None,
                             None => {
-                                let plan_type = plan_type_id(&client).await?;
-                                let mut values = json!({
-                                    "name": name,
-                                    "text": settings.plugin.created_by(),
-                                    "product": pid,
-                                    "product_version": vid,
-                                    "is_active": true,
-                                    "type": plan_type,
-                                });
-                                if let Some(t) = tester {
-                                    values["author"] = json!(t);
-                                }
-                                if let Some(parent) = settings.parent_plan {
-                                    values["parent"] = json!(parent);
-                                }
-                                let id: TestPlanId = get_or_create(
+                                match wait_for_plan(
                                     &client,
-                                    Call::new("TestPlan.create", json!([values])),
-                                    "TestPlan.filter",
-                                    query,
-                                    |p: &TestPlan| p.id,
+                                    vid,
+                                    version_created || build_created,
+                                    settings.run_key.is_some(),
+                                    options.concurrent_wait,
+                                    query.clone(),
                                 )
-                                .await?;
-                                records.push(Record {
-                                    kind: "TP",
-                                    id: id.get(),
-                                    name: name.clone(),
-                                    created: true,
-                                });
-                                one::<TestPlan>(&client, "TestPlan.filter", json!({"pk": id}))
-                                    .await?
+                                .await?
+                                {
+                                    Some(p) => {
+                                        records.push(Record {
+                                            kind: "TP",
+                                            id: p.id.get(),
+                                            name: name.clone(),
+                                            created: false,
+                                        });
+                                        Some(p)
+                                    }
+                                    None => {
+                                        let plan_type = plan_type_id(&client).await?;
+                                        let mut values = json!({
+                                            "name": name,
+                                            "text": settings.plugin.created_by(),
+                                            "product": pid,
+                                            "product_version": vid,
+                                            "is_active": true,
+                                            "type": plan_type,
+                                        });
+                                        if let Some(t) = tester {
+                                            values["author"] = json!(t);
+                                        }
+                                        if let Some(parent) = settings.parent_plan {
+                                            values["parent"] = json!(parent);
+                                        }
+                                        let id: TestPlanId = get_or_create(
+                                            &client,
+                                            Call::new("TestPlan.create", json!([values])),
+                                            "TestPlan.filter",
+                                            query,
+                                            |p: &TestPlan| p.id,
+                                        )
+                                        .await?;
+                                        records.push(Record {
+                                            kind: "TP",
+                                            id: id.get(),
+                                            name: name.clone(),
+                                            created: true,
+                                        });
+                                        one::<TestPlan>(
+                                            &client,
+                                            "TestPlan.filter",
+                                            json!({"pk": id}),
+                                        )
+                                        .await?
+                                    }
+                                }
                             }
                         }
                     }
@@ -630,7 +667,8 @@ impl Reporter {
             }
             target.plan = plan.as_ref().map(|p| p.id);
 
-            // The run: always a new one (as tcms-api does).
+            // The run: a new one (as tcms-api does), or the one shared by every process with
+            // the same run key (parallel CI shards).
             let summary_text = settings.run_summary(&product_display, &version_name, &build_name);
             match (&plan, build) {
                 (Some(p), Some(b)) if !dry => {
@@ -640,7 +678,6 @@ impl Reporter {
                         "plan": p.id,
                         "build": b,
                         "start_date": format_kiwi(options.started.unwrap_or_else(Utc::now)),
-                        "notes": settings.plugin.created_by(),
                     });
                     if let Some(m) = manager {
                         values["manager"] = json!(m);
@@ -648,26 +685,31 @@ impl Reporter {
                     if let Some(t) = tester.or(manager) {
                         values["default_tester"] = json!(t);
                     }
-                    // No natural key: a token in the notes finds a run whose answer was lost.
-                    let token = format!("{:016x}", fastrand::u64(..));
-                    let notes = format!("{} (report {token})", settings.plugin.created_by());
-                    values["notes"] = json!(notes);
-                    let run_id: TestRunId = get_or_create(
-                        &client,
-                        Call::new("TestRun.create", json!([values])),
-                        "TestRun.filter",
-                        json!({"plan": p.id, "build": b, "notes__contains": token}),
-                        |r: &TestRun| r.id,
-                    )
-                    .await?;
-                    run_notes = notes;
+                    let (run, created) = match &settings.run_key {
+                        None => (create_run(&client, &settings, values, p.id, b).await?, true),
+                        Some(key) => {
+                            join_or_create_run(
+                                &client,
+                                &settings,
+                                values,
+                                p.id,
+                                b,
+                                key,
+                                build_created,
+                                options.concurrent_wait,
+                            )
+                            .await?
+                        }
+                    };
+                    run_notes = run.notes.clone();
+                    target.run_existed = !created;
                     records.push(Record {
                         kind: "TR",
-                        id: run_id.get(),
+                        id: run.id.get(),
                         name: summary_text,
-                        created: true,
+                        created,
                     });
-                    target.run = Some(run_id);
+                    target.run = Some(run.id);
                 }
                 _ => records.push(Record {
                     kind: "TR",
@@ -925,7 +967,9 @@ impl Reporter {
         // execution already has; a comment whose answer was lost is looked up before it is
         // sent again.
         if self.target.run_existed && !comment_targets.is_empty() {
-            comment_targets = self.drop_existing_comments(comment_targets, &mut failed).await;
+            comment_targets = self
+                .drop_existing_comments(comment_targets, &mut failed)
+                .await;
         }
         self.add_comments(comment_targets, &mut failed).await;
         for summary in &order {
@@ -1243,7 +1287,11 @@ impl Reporter {
             if unsure.is_empty() {
                 return;
             }
-            debug!(round, comments = unsure.len(), "comment answers lost, checking");
+            debug!(
+                round,
+                comments = unsure.len(),
+                "comment answers lost, checking"
+            );
             pending = self.drop_existing_comments(unsure, failed).await;
             if round == 2 {
                 for (summary, _, _) in pending.drain(..) {
@@ -1295,34 +1343,36 @@ async fn one<T: DeserializeOwned + HasId>(
     Ok(rows.into_iter().min_by_key(|r| r.id_value()))
 }
 
-/// Creates a record; if another process created it first (a unique-constraint error), or the
+/// Creates a record, and says whether this process created it (`false`: it was there
+/// already, created concurrently by another process); if another process created it first (a unique-constraint error), or the
 /// answer was lost (timeout, reset, 502), reads it back instead. A lost create that did not
 /// land is sent again, up to three times.
-async fn get_or_create<T: DeserializeOwned + HasId, I>(
+async fn get_or_create_flag<T: DeserializeOwned + HasId, I>(
     client: &Client,
     create: Call,
     filter_method: &str,
     query: Value,
     id: impl Fn(&T) -> I,
-) -> Result<I, ReportError> {
+) -> Result<(I, bool), ReportError> {
     let method = create.method().to_owned();
     let mut last = None;
     for round in 0..3u32 {
         match client.call_raw(create.clone()).await {
             Ok(value) => {
                 let record: T = crate::client::decode(&method, value)?;
-                return Ok(id(&record));
+                return Ok((id(&record), true));
             }
             Err(e) if e.as_rpc().is_some_and(|r| r.is_duplicate()) => {
                 if let Some(record) = one::<T>(client, filter_method, query.clone()).await? {
-                    return Ok(id(&record));
+                    return Ok((id(&record), false));
                 }
                 return Err(e.into());
             }
             Err(e) if e.is_ambiguous() => {
                 debug!(round, "{method} got no answer ({e}); reading back");
                 if let Some(record) = one::<T>(client, filter_method, query.clone()).await? {
-                    return Ok(id(&record));
+                    // Our lost create most likely made it: count it as ours.
+                    return Ok((id(&record), true));
                 }
                 last = Some(e);
             }
@@ -1332,6 +1382,19 @@ async fn get_or_create<T: DeserializeOwned + HasId, I>(
     Err(last
         .map(ReportError::from)
         .unwrap_or_else(|| ReportError::Invalid(format!("{method} did not land"))))
+}
+
+/// Creates a record (see [`get_or_create_flag`]).
+async fn get_or_create<T: DeserializeOwned + HasId, I>(
+    client: &Client,
+    create: Call,
+    filter_method: &str,
+    query: Value,
+    id: impl Fn(&T) -> I,
+) -> Result<I, ReportError> {
+    Ok(get_or_create_flag(client, create, filter_method, query, id)
+        .await?
+        .0)
 }
 
 /// Records with an id, for "lowest id wins".
@@ -1388,6 +1451,173 @@ async fn create_product(client: &Client, name: &str) -> Result<ProductId, Report
         |p: &Product| p.id,
     )
     .await
+}
+
+/// Creates a run. It has no natural key, so a token in its notes finds it again when the
+/// answer to the create was lost.
+async fn create_run(
+    client: &Client,
+    settings: &Settings,
+    mut values: Value,
+    plan: TestPlanId,
+    build: BuildId,
+) -> Result<TestRun, ReportError> {
+    let token = format!("{:016x}", fastrand::u64(..));
+    let notes = format!("{} (report {token})", settings.plugin.created_by());
+    values["notes"] = json!(notes);
+    let id: TestRunId = get_or_create(
+        client,
+        Call::new("TestRun.create", json!([values])),
+        "TestRun.filter",
+        json!({"plan": plan, "build": build, "notes__contains": token}),
+        |r: &TestRun| r.id,
+    )
+    .await?;
+    one::<TestRun>(client, "TestRun.filter", json!({"pk": id}))
+        .await?
+        .ok_or_else(|| ReportError::Invalid(format!("{id} was created but cannot be read")))
+}
+
+/// The tag that marks the run shared by every process with one run key.
+pub fn run_key_tag(key: &str) -> String {
+    truncate_chars(&format!("tcms-run-key:{key}"), 255)
+}
+
+/// Joins the run of `key` (tagged [`run_key_tag`]) in this plan, or creates it. The process
+/// that created the build creates the run; the others wait for it. If several runs appear
+/// anyway (the build existed before, so nobody was the obvious creator), the lowest id wins
+/// and the others give up their tag. Returns the run and whether this process created it.
+async fn join_or_create_run(
+    client: &Client,
+    settings: &Settings,
+    values: Value,
+    plan: TestPlanId,
+    build: BuildId,
+    key: &str,
+    build_created: bool,
+    wait: Option<std::time::Duration>,
+) -> Result<(TestRun, bool), ReportError> {
+    let tag = run_key_tag(key);
+    let query = json!({"plan": plan, "tag__name": tag});
+    if let Some(run) = one::<TestRun>(client, "TestRun.filter", query.clone()).await? {
+        return Ok((run, false));
+    }
+    if !build_created {
+        // A build without runs was created moments ago by a shard that is creating the run
+        // now: wait for it. A build with runs (an earlier attempt of the pipeline) has no
+        // such creator: a short wait, then create and converge.
+        let runs: Vec<Value> = client
+            .call("TestRun.filter", json!([{"build": build}]))
+            .await?;
+        let limit = match (runs.is_empty(), wait) {
+            (true, Some(w)) => w,
+            (true, None) => SHARD_WAIT,
+            (false, w) => w.unwrap_or(std::time::Duration::from_secs(3)),
+        };
+        let found = poll(limit, || async {
+            one::<TestRun>(client, "TestRun.filter", query.clone()).await
+        })
+        .await?;
+        if let Some(run) = found {
+            return Ok((run, false));
+        }
+    }
+    let mine = create_run(client, settings, values, plan, build).await?;
+    let _: Value = client
+        .call("TestRun.add_tag", json!([mine.id, tag]))
+        .await?;
+    // Converge: the lowest id of the tagged runs is the shared one.
+    let winner = one::<TestRun>(client, "TestRun.filter", query)
+        .await?
+        .unwrap_or_else(|| mine.clone());
+    if winner.id == mine.id {
+        return Ok((mine, true));
+    }
+    debug!(
+        "{} lost the race for run key {key} to {}",
+        mine.id, winner.id
+    );
+    let _: Value = client
+        .call("TestRun.remove_tag", json!([mine.id, tag]))
+        .await?;
+    let _: Value = client
+        .call(
+            "TestRun.update",
+            json!([mine.id, {
+                "notes": format!("{} (superseded by {}: a concurrent process with the same run key)", mine.notes, winner.id),
+                "stop_date": format_kiwi(Utc::now()),
+            }]),
+        )
+        .await?;
+    Ok((winner, false))
+}
+
+/// How long a process waits for a plan or a shared run that a concurrent process is
+/// creating: when the version is brand new (no plan at all in it).
+const NEW_VERSION_WAIT: std::time::Duration = std::time::Duration::from_secs(30);
+
+/// The same with a run key: the processes are shards of one pipeline and the one that created
+/// the build is creating the plan and the run.
+const SHARD_WAIT: std::time::Duration = std::time::Duration::from_secs(60);
+
+/// TestPlan has no unique constraint, so concurrent processes (parallel CI shards) would each
+/// create one. The process that created the Version or the Build (unique in Kiwi: exactly one
+/// process wins each) creates the plan; the others wait for it to appear when a concurrent
+/// creator is likely: with a run key (shards of one pipeline), or when the version has no plan
+/// at all (brand new). A version that already has other plans, without a run key, gets no wait.
+async fn wait_for_plan(
+    client: &Client,
+    version: VersionId,
+    leader: bool,
+    shards: bool,
+    wait: Option<std::time::Duration>,
+    query: Value,
+) -> Result<Option<TestPlan>, ReportError> {
+    if leader {
+        return Ok(None);
+    }
+    let limit = if shards {
+        wait.unwrap_or(SHARD_WAIT)
+    } else {
+        let others: Vec<Value> = client
+            .call("TestPlan.filter", json!([{"product_version": version}]))
+            .await?;
+        if !others.is_empty() {
+            return Ok(None);
+        }
+        wait.unwrap_or(NEW_VERSION_WAIT)
+    };
+    tracing::info!(
+        "no test plan yet: waiting up to {} s for a concurrent process to create it",
+        limit.as_secs()
+    );
+    let found = poll(limit, || async {
+        one::<TestPlan>(client, "TestPlan.filter", query.clone()).await
+    })
+    .await?;
+    if found.is_none() {
+        debug!("no plan appeared in {limit:?}; creating it");
+    }
+    Ok(found)
+}
+
+/// Calls `look` with growing pauses (0.2 s doubling to 2 s) until it finds something or
+/// `limit` has passed.
+async fn poll<T, F, Fut>(limit: std::time::Duration, mut look: F) -> Result<Option<T>, ReportError>
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = Result<Option<T>, ReportError>>,
+{
+    let started = Instant::now();
+    let mut delay = std::time::Duration::from_millis(200);
+    while started.elapsed() < limit {
+        tokio::time::sleep(delay).await;
+        if let Some(found) = look().await? {
+            return Ok(Some(found));
+        }
+        delay = (delay * 2).min(std::time::Duration::from_secs(2));
+    }
+    Ok(None)
 }
 
 async fn plan_type_id(client: &Client) -> Result<i64, ReportError> {

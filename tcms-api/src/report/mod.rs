@@ -9,6 +9,7 @@ mod status;
 pub use comment::{MAX_COMMENT_BYTES, Merged};
 pub use engine::{
     Failure, MAX_SUMMARY_CHARS, Options, Record, ReportError, Reporter, Summary, case_summary,
+    run_key_tag,
 };
 pub use model::{Attempt, Origin, Outcome, TestResult, Verdict};
 pub use settings::{

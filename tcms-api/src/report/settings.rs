@@ -9,6 +9,17 @@ pub mod vars {
     pub const RUN_ID: &str = "TCMS_RUN_ID";
     /// Create the TestRun under this existing TestPlan.
     pub const PLAN_ID: &str = "TCMS_PLAN_ID";
+    /// Every process with the same key reports into one TestRun (parallel CI shards);
+    /// `auto` derives the key from the CI pipeline ([`RUN_KEY_AUTO`]).
+    pub const RUN_KEY: &str = "TCMS_RUN_KEY";
+    /// What `TCMS_RUN_KEY=auto` is made of, first match wins: GitHub Actions run id and
+    /// attempt, GitLab pipeline id, Jenkins build tag, Travis build id.
+    pub const RUN_KEY_AUTO: &[&[&str]] = &[
+        &["GITHUB_REPOSITORY", "GITHUB_RUN_ID", "GITHUB_RUN_ATTEMPT"],
+        &["CI_PROJECT_PATH", "CI_PIPELINE_ID"],
+        &["BUILD_TAG"],
+        &["TRAVIS_REPO_SLUG", "TRAVIS_BUILD_ID"],
+    ];
     /// Parent of a newly created TestPlan.
     pub const PARENT_PLAN: &str = "TCMS_PARENT_PLAN";
     /// Replaces the plugin's prefix in plan names and run summaries.
@@ -99,6 +110,8 @@ pub struct Settings {
     pub parent_plan: Option<i64>,
     /// `TCMS_DEFAULT_TESTER_ID`.
     pub default_tester: Option<i64>,
+    /// `TCMS_RUN_KEY`, resolved (`auto` replaced by the CI pipeline's identity).
+    pub run_key: Option<String>,
     /// Product name from the chain in [`vars::PRODUCT`].
     pub product: Option<Sourced>,
     /// Version from the chain in [`vars::VERSION`].
@@ -111,6 +124,12 @@ pub struct Settings {
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum SettingsError {
+    /// `TCMS_RUN_KEY=auto` outside a CI system we know.
+    #[error(
+        "TCMS_RUN_KEY=auto, but no CI pipeline variables were found (GitHub Actions, GitLab CI, \
+         Jenkins, Travis); set TCMS_RUN_KEY to a value that all shards of one pipeline share"
+    )]
+    NoRunKey,
     /// An id variable is not a positive integer.
     #[error("{variable}={value:?} is not a valid id (expected a positive integer)")]
     InvalidId {
@@ -171,7 +190,24 @@ impl Settings {
                 })
             })
         };
+        let run_key = match env.get(vars::RUN_KEY).map(|v| v.trim()) {
+            None => None,
+            Some("auto") => Some(
+                vars::RUN_KEY_AUTO
+                    .iter()
+                    .find_map(|names| {
+                        let parts: Option<Vec<&str>> = names
+                            .iter()
+                            .map(|n| env.get(*n).map(|v| v.trim()))
+                            .collect();
+                        parts.map(|p| p.join("/"))
+                    })
+                    .ok_or(SettingsError::NoRunKey)?,
+            ),
+            Some(key) => Some(key.to_owned()),
+        };
         Ok(Self {
+            run_key,
             prefix,
             run_id: id(vars::RUN_ID)?,
             plan_id: id(vars::PLAN_ID)?,
@@ -314,6 +350,37 @@ mod tests {
         assert!(
             text.contains("TCMS_BUILD, TRAVIS_BUILD_NUMBER, BUILD_NUMBER"),
             "{text}"
+        );
+    }
+
+    #[test]
+    fn run_keys() {
+        assert_eq!(settings(&[]).unwrap().run_key, None);
+        assert_eq!(
+            settings(&[("TCMS_RUN_KEY", "nightly-42")])
+                .unwrap()
+                .run_key
+                .as_deref(),
+            Some("nightly-42")
+        );
+        let gh = settings(&[
+            ("TCMS_RUN_KEY", "auto"),
+            ("GITHUB_REPOSITORY", "org/repo"),
+            ("GITHUB_RUN_ID", "123"),
+            ("GITHUB_RUN_ATTEMPT", "2"),
+        ])
+        .unwrap();
+        assert_eq!(gh.run_key.as_deref(), Some("org/repo/123/2"));
+        let gl = settings(&[
+            ("TCMS_RUN_KEY", "auto"),
+            ("CI_PROJECT_PATH", "g/p"),
+            ("CI_PIPELINE_ID", "9"),
+        ])
+        .unwrap();
+        assert_eq!(gl.run_key.as_deref(), Some("g/p/9"));
+        assert_eq!(
+            settings(&[("TCMS_RUN_KEY", "auto")]).unwrap_err(),
+            SettingsError::NoRunKey
         );
     }
 
