@@ -74,6 +74,63 @@ pub struct CommonArgs {
     /// Kiwi TCMS URL (overrides ~/.tcms.conf and TCMS_API_URL).
     #[arg(long, value_name = "URL")]
     pub url: Option<String>,
+
+    /// Seconds one HTTP request may take, a whole batch included (default 120).
+    #[arg(long, value_name = "SECONDS", env = "TCMS_TIMEOUT")]
+    pub timeout: Option<f64>,
+
+    /// Where to keep the journal of this report (default `tcms-journal-TR<id>.json` in the
+    /// current directory). It is written when the run exists and removed when every result
+    /// has landed; if some did not, `--resume` it.
+    #[arg(long, value_name = "FILE")]
+    pub journal: Option<PathBuf>,
+
+    /// Complete the run of an earlier report that did not land entirely: report the same
+    /// input again into the run named by this journal. Nothing is duplicated: cases, executions
+    /// and comments that landed before are found and kept.
+    #[arg(long, value_name = "JOURNAL")]
+    pub resume: Option<PathBuf>,
+}
+
+/// The journal of a report: enough to complete it with `--resume`.
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+pub struct Journal {
+    /// The run the report goes into.
+    pub run_id: i64,
+    /// Its plan.
+    pub plan_id: Option<i64>,
+    /// The plugin that wrote it.
+    pub plugin: String,
+    /// Results parsed so far, and how many did not land (0 while the report runs).
+    pub parsed: usize,
+    /// Results that did not land.
+    pub not_reported: usize,
+}
+
+/// Where the journal of `run` goes.
+pub fn journal_path(args: &CommonArgs, run: crate::TestRunId) -> PathBuf {
+    args.journal
+        .clone()
+        .or_else(|| args.resume.clone())
+        .unwrap_or_else(|| PathBuf::from(format!("tcms-journal-TR{}.json", run.get())))
+}
+
+fn write_journal(path: &std::path::Path, journal: &Journal) -> std::io::Result<()> {
+    let text = serde_json::to_string_pretty(journal).map_err(std::io::Error::other)?;
+    let tmp = path.with_extension("json.tmp");
+    std::fs::write(&tmp, text + "\n")?;
+    std::fs::rename(&tmp, path)
+}
+
+fn read_journal(path: &std::path::Path) -> Result<Journal, CliError> {
+    let text = std::fs::read_to_string(path).map_err(|source| CliError::Journal {
+        path: path.to_owned(),
+        message: source.to_string(),
+    })?;
+    serde_json::from_str(&text).map_err(|e| CliError::Journal {
+        path: path.to_owned(),
+        message: format!("not a journal written by this tool: {e}"),
+    })
 }
 
 /// Sets up logging on stderr: warnings by default, `-v` info, `-vv` debug; `RUST_LOG`
@@ -104,6 +161,14 @@ pub enum CliError {
     /// Reporting failed (exit 1).
     #[error(transparent)]
     Report(#[from] ReportError),
+    /// The journal to resume cannot be used (exit 1).
+    #[error("cannot resume from {}: {message}", path.display())]
+    Journal {
+        /// The file.
+        path: PathBuf,
+        /// Why.
+        message: String,
+    },
     /// The receipt could not be written (exit 1).
     #[error("cannot write the receipt {}: {source}", path.display())]
     Receipt {
@@ -160,17 +225,40 @@ pub async fn start(
         config = config.url(url.clone());
     }
     let config = config.load().map_err(Error::from)?;
-    let client = Client::builder()
+    let mut client = Client::builder();
+    if let Some(seconds) = args.timeout.filter(|s| *s > 0.0) {
+        client = client.timeout(std::time::Duration::from_secs_f64(seconds));
+    }
+    let client = client
         .config(config)
         .user_agent(format!("{}/{}", plugin.name, plugin.version))
         .build()?;
-    let settings = Settings::from_env(plugin).map_err(ReportError::from)?;
+    let mut settings = Settings::from_env(plugin).map_err(ReportError::from)?;
+    if let Some(path) = &args.resume {
+        let journal = read_journal(path)?;
+        tracing::info!("resuming TR-{} from {}", journal.run_id, path.display());
+        settings.run_id = Some(journal.run_id);
+        settings.plan_id = None;
+    }
     let options = Options {
         dry_run: args.dry_run,
         started,
         ..Options::default()
     };
     let reporter = Reporter::start(client, settings, options).await?;
+    if let (Some(run), false) = (reporter.run_id(), args.dry_run) {
+        let path = journal_path(args, run);
+        let journal = Journal {
+            run_id: run.get(),
+            plan_id: reporter.summary().plan_id.map(|p| p.get()),
+            plugin: reporter.settings().plugin.name.clone(),
+            parsed: 0,
+            not_reported: 0,
+        };
+        if let Err(e) = write_journal(&path, &journal) {
+            tracing::warn!("cannot write the journal {}: {e}", path.display());
+        }
+    }
     if args.verbose > 0 || args.dry_run {
         let mut out = std::io::stdout().lock();
         for record in reporter.records() {
@@ -187,10 +275,35 @@ pub async fn start(
 
 /// Finishes the run, prints the summary line (and failures on stderr), writes the receipt.
 pub async fn finish(reporter: Reporter, args: &CommonArgs) -> Result<Summary, CliError> {
+    let run = reporter.run_id();
+    let plugin_name = reporter.settings().plugin.name.clone();
     let summary = reporter.finish().await?;
     let mut err = std::io::stderr().lock();
     for failure in &summary.failures {
         let _ = writeln!(err, "not reported: {}: {}", failure.name, failure.error);
+    }
+    if let (Some(run), false) = (run, args.dry_run) {
+        let path = journal_path(args, run);
+        if summary.failures.is_empty() {
+            let _ = std::fs::remove_file(&path);
+        } else {
+            let journal = Journal {
+                run_id: run.get(),
+                plan_id: summary.plan_id.map(|p| p.get()),
+                plugin: plugin_name,
+                parsed: summary.parsed,
+                not_reported: summary.failures.len(),
+            };
+            let _ = write_journal(&path, &journal);
+            let _ = writeln!(
+                err,
+                "{} of {} result(s) did not land in {run}; run the same command with \
+                 `--resume {}` to complete it (nothing is duplicated)",
+                summary.failures.len(),
+                summary.parsed,
+                path.display()
+            );
+        }
     }
     let _ = writeln!(std::io::stdout().lock(), "{}", summary.line());
     if let Some(path) = &args.receipt {
@@ -365,11 +478,18 @@ where
         }
     });
     let note = run_note();
-    let outcome = async {
-        let mut reporter = start(plugin, args, started).await?;
-        if let Some(note) = note {
-            reporter.add_run_note(note);
+    let mut reporter = match start(plugin, args, started).await {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("{program}: error: {e}");
+            return e.exit_code();
         }
+    };
+    if let Some(note) = note {
+        reporter.add_run_note(note);
+    }
+    let run = reporter.run_id();
+    let sent = async {
         let mut chunk = Vec::with_capacity(CHUNK);
         for result in results {
             chunk.push(result);
@@ -378,10 +498,21 @@ where
                 chunk.clear();
             }
         }
-        reporter.report(&chunk).await?;
-        finish(reporter, args).await
+        reporter.report(&chunk).await
     }
     .await;
+    if let Err(e) = sent {
+        eprintln!("{program}: error: {e}");
+        if let (Some(run), false) = (run, args.dry_run) {
+            eprintln!(
+                "{program}: the report into {run} is incomplete; run the same command with \
+                 `--resume {}` to complete it",
+                journal_path(args, run).display()
+            );
+        }
+        return exit::FAILURE;
+    }
+    let outcome = finish(reporter, args).await;
     match outcome {
         Ok(summary) => {
             if let Some(e) = second_pass_error {
