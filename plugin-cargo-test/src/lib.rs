@@ -81,7 +81,8 @@
 
 pub mod harness;
 pub mod libtest;
-pub mod live;
+/// Live reporting (moved to the SDK, shared with `tcms-tap --live`).
+pub use tcms_api::live;
 pub mod naming;
 
 pub use harness::{Conclusion, Harness, Reporting, Trial, note, plugin_info, run};

@@ -4,10 +4,10 @@ use std::cell::RefCell;
 use std::io::{BufRead, Write as _};
 use std::path::PathBuf;
 use std::process::ExitCode;
-use std::time::Duration;
 
 use plugin_tap::{Options, Parser, Results, Summary};
 use tcms_api::cli::{self, CommonArgs, exit};
+use tcms_api::live::{LiveOptions, LiveReporter};
 use tcms_api::report::{PluginInfo, TestResult};
 
 /// Report TAP (Test Anything Protocol) results into Kiwi TCMS: every file goes into one
@@ -83,7 +83,7 @@ fn main() -> ExitCode {
         }
     };
     let code = if args.live {
-        runtime.block_on(live(&args))
+        live(&args)
     } else {
         runtime.block_on(files(&args))
     };
@@ -94,7 +94,7 @@ fn plugin() -> PluginInfo {
     PluginInfo::new(PROGRAM, env!("CARGO_PKG_VERSION"), "[TAP]")
 }
 
-fn options(args: &Args) -> Options {
+fn tap_options(args: &Args) -> Options {
     let mut options = Options::default();
     options.compat_summaries = args.compat_summaries;
     options
@@ -109,7 +109,7 @@ async fn files(args: &Args) -> u8 {
             return exit::INPUT;
         }
     };
-    let options = options(args);
+    let options = tap_options(args);
     // The parser's view of each input once it has been read to the end.
     let summaries: RefCell<Vec<Summary>> = RefCell::new(Vec::new());
     let parse = |input: &cli::Input| {
@@ -194,108 +194,61 @@ fn incomplete(summary: &Summary) -> Option<String> {
     (!parts.is_empty()).then(|| format!("{}: {}", summary.source, parts.join("; ")))
 }
 
-/// How often pending live results are sent, and how many make a batch right away.
-const LIVE_INTERVAL: Duration = Duration::from_secs(1);
-const LIVE_BATCH: usize = 50;
-
-/// Standard input, reported as it arrives.
-async fn live(args: &Args) -> u8 {
-    let mut reporter = match cli::start(plugin(), &args.common, None).await {
-        Ok(r) => r,
-        Err(e) => {
-            eprintln!("{PROGRAM}: error: {e}");
-            return e.exit_code();
-        }
-    };
-    // A thread reads lines (blocking), the runtime reports them in batches.
-    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel::<std::io::Result<Vec<u8>>>();
-    let tee = args.tee;
-    std::thread::spawn(move || {
-        let stdin = std::io::stdin();
-        let mut input = stdin.lock();
-        let mut out = std::io::stdout();
-        loop {
-            let mut line = Vec::new();
-            match input.read_until(b'\n', &mut line) {
-                Ok(0) => break,
-                Ok(_) => {
-                    if tee {
-                        let _ = out.write_all(&line);
-                        let _ = out.flush();
-                    }
-                    if tx.send(Ok(line)).is_err() {
-                        break;
-                    }
-                }
-                Err(e) => {
-                    let _ = tx.send(Err(e));
-                    break;
-                }
-            }
-        }
-    });
-    let mut parser = Parser::with_options("<stdin>", options(args));
-    let mut pending: Vec<TestResult> = Vec::new();
+/// Standard input, reported as it arrives: results go to the shared live reporter
+/// (`tcms_api::live`: batches of 50 or every second, from a background thread), so reading
+/// never waits for Kiwi.
+fn live(args: &Args) -> u8 {
+    let mut options = LiveOptions::new(plugin(), args.common.clone());
+    // The run exists from the first line.
+    options.eager = true;
+    let mut reporter = LiveReporter::spawn(options);
+    let mut parser = Parser::with_options("<stdin>", tap_options(args));
+    let stdin = std::io::stdin();
+    let mut input = stdin.lock();
+    let mut out = std::io::stdout();
     let mut input_error: Option<String> = None;
-    let mut tick = tokio::time::interval(LIVE_INTERVAL);
     loop {
-        tokio::select! {
-            line = rx.recv() => match line {
-                Some(Ok(line)) => match parser.push_bytes(&line) {
-                    Ok(Some(result)) => {
-                        pending.push(result);
-                        if pending.len() >= LIVE_BATCH {
-                            if let Err(e) = reporter.report(&pending).await {
-                                eprintln!("{PROGRAM}: error: {e}");
-                                return exit::FAILURE;
-                            }
-                            pending.clear();
-                        }
-                    }
+        let mut line = Vec::new();
+        match input.read_until(b'\n', &mut line) {
+            Ok(0) => break,
+            Ok(_) => {
+                if args.tee {
+                    let _ = out.write_all(&line);
+                    let _ = out.flush();
+                }
+                match parser.push_bytes(&line) {
+                    Ok(Some(result)) => reporter.submit(result),
                     Ok(None) => {}
                     Err(e) => {
                         input_error = Some(e.to_string());
                         break;
                     }
-                },
-                Some(Err(e)) => {
-                    input_error = Some(format!("<stdin>: cannot read: {e}"));
-                    break;
                 }
-                None => break,
-            },
-            _ = tick.tick() => {
-                if !pending.is_empty() {
-                    if let Err(e) = reporter.report(&pending).await {
-                        eprintln!("{PROGRAM}: error: {e}");
-                        return exit::FAILURE;
-                    }
-                    pending.clear();
-                }
+            }
+            Err(e) => {
+                input_error = Some(format!("<stdin>: cannot read: {e}"));
+                break;
             }
         }
     }
     if let Some(result) = parser.finish() {
-        pending.push(result);
+        reporter.submit(result);
     }
-    if let Err(e) = reporter.report(&pending).await {
-        eprintln!("{PROGRAM}: error: {e}");
-        return exit::FAILURE;
-    }
-    let summary = parser.summary();
-    let incomplete = incomplete(&summary);
+    let incomplete = incomplete(&parser.summary());
     if let Some(note) = &incomplete {
         reporter.add_run_note(note.clone());
     }
     if let Some(e) = &input_error {
         reporter.add_run_note(format!("input error: {e}"));
     }
-    let code = match cli::finish(reporter, &args.common).await {
-        Ok(summary) => cli::exit_code_for(&summary),
-        Err(e) => {
-            eprintln!("{PROGRAM}: error: {e}");
-            return e.exit_code();
-        }
+    let report = reporter.finish(None);
+    for error in &report.errors {
+        eprintln!("{PROGRAM}: error: {error}");
+    }
+    let code = if report.is_complete() {
+        exit::OK
+    } else {
+        exit::FAILURE
     };
     if let Some(e) = input_error {
         eprintln!("{PROGRAM}: {e}");

@@ -85,6 +85,11 @@ pub struct CommonArgs {
     #[arg(long, value_name = "FILE")]
     pub journal: Option<PathBuf>,
 
+    /// Write no journal (for embedders such as the test harness, where re-running the same
+    /// command is the way to complete a report).
+    #[arg(long, hide = true)]
+    pub no_journal: bool,
+
     /// Complete the run of an earlier report that did not land entirely: report the same
     /// input again into the run named by this journal. Nothing is duplicated: cases, executions
     /// and comments that landed before are found and kept.
@@ -246,7 +251,7 @@ pub async fn start(
         ..Options::default()
     };
     let reporter = Reporter::start(client, settings, options).await?;
-    if let (Some(run), false) = (reporter.run_id(), args.dry_run) {
+    if let (Some(run), false) = (reporter.run_id(), args.dry_run || args.no_journal) {
         let path = journal_path(args, run);
         let journal = Journal {
             run_id: run.get(),
@@ -282,7 +287,7 @@ pub async fn finish(reporter: Reporter, args: &CommonArgs) -> Result<Summary, Cl
     for failure in &summary.failures {
         let _ = writeln!(err, "not reported: {}: {}", failure.name, failure.error);
     }
-    if let (Some(run), false) = (run, args.dry_run) {
+    if let (Some(run), false) = (run, args.dry_run || args.no_journal) {
         let path = journal_path(args, run);
         if summary.failures.is_empty() {
             let _ = std::fs::remove_file(&path);

@@ -120,6 +120,8 @@
 
 #[cfg(feature = "cli")]
 pub mod cli;
+#[cfg(feature = "cli")]
+pub mod live;
 mod client;
 mod config;
 pub mod datetime;

@@ -1,0 +1,192 @@
+//! `tcms-cargo-test`: reports `cargo test` and `cargo nextest run` results to Kiwi TCMS.
+//!
+//! - `cargo test 2>&1 | tcms-cargo-test`: reads libtest's output (human or JSON format) from
+//!   standard input, copies it to standard output, and reports results as they arrive.
+//! - `tcms-cargo-test -- cargo test [ARGS]`: runs the command (its standard output and error
+//!   together, as `2>&1` would), does the same, and exits with the command's exit status.
+//! - `tcms-cargo-test -- cargo nextest run [ARGS]`: runs nextest with a tool configuration
+//!   that writes a JUnit report, then reports that report.
+
+mod nextest;
+mod stream;
+
+use std::ffi::OsString;
+use std::io::IsTerminal as _;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::Context as _;
+use clap::Parser;
+use tcms_api::cli::{CommonArgs, ENV_HELP, exit, init_logging};
+use tcms_cargo_test::libtest::{LibtestParser, Problem};
+use tcms_cargo_test::live::{LiveOptions, LiveReport, LiveReporter};
+
+const AFTER_HELP: &str = "\
+Examples:
+  cargo test --no-fail-fast 2>&1 | tcms-cargo-test
+  tcms-cargo-test -- cargo test --workspace --no-fail-fast
+  tcms-cargo-test -- cargo nextest run --no-fail-fast
+  tcms-cargo-test saved-cargo-test-output.log
+
+Cases are named <target>::<test name>: the target is the test binary's name without Cargo's
+hash suffix (tests/it.rs is `it`, the unit tests of crate my-crate are `my_crate`, doc-tests
+of my-crate are `my_crate` too). Output of `cargo test -q` has no test names: run without -q.
+With `-- cargo nextest run`, nextest's JUnit report is read: ignored tests are not in it.
+With `-- COMMAND`, the exit status is the command's when it failed (so CI fails when tests
+fail), else this program's. TCMS_REPORT is removed from the command's environment, so tests
+using the tcms_cargo_test harness do not report a second time.";
+
+/// Reports `cargo test` / `cargo nextest run` results to Kiwi TCMS.
+#[derive(Debug, Parser)]
+#[command(
+    name = "tcms-cargo-test",
+    version,
+    after_long_help = format!("{AFTER_HELP}\n\n{ENV_HELP}")
+)]
+struct Cli {
+    #[command(flatten)]
+    common: CommonArgs,
+
+    /// Name results <TARGET>::<test> when the output has no Cargo `Running` header before
+    /// them (the output of a test binary run directly).
+    #[arg(long, value_name = "TARGET")]
+    target: Option<String>,
+
+    /// With `-- cargo nextest run`: read this JUnit report instead of the one nextest is asked
+    /// to write.
+    #[arg(long, value_name = "FILE")]
+    junit: Option<PathBuf>,
+
+    /// Saved `cargo test` output to read instead of standard input (`-` is standard input).
+    #[arg(value_name = "FILE", conflicts_with = "command")]
+    files: Vec<PathBuf>,
+
+    /// The command to run and report: `cargo test [ARGS]` or `cargo nextest run [ARGS]`.
+    #[arg(last = true, value_name = "COMMAND")]
+    command: Vec<OsString>,
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    init_logging(cli.common.verbose);
+    match run(cli) {
+        Ok(code) => ExitCode::from(code),
+        Err(e) => {
+            eprintln!("tcms-cargo-test: error: {e:#}");
+            ExitCode::from(exit::FAILURE)
+        }
+    }
+}
+
+fn run(cli: Cli) -> anyhow::Result<u8> {
+    if cli.command.is_empty() {
+        return read_inputs(&cli);
+    }
+    if nextest::is_nextest(&cli.command) {
+        return nextest::run(&cli.command, cli.junit.as_deref(), &cli.common);
+    }
+    run_libtest_command(&cli)
+}
+
+fn parser(cli: &Cli) -> LibtestParser {
+    match &cli.target {
+        Some(t) => LibtestParser::new().with_default_target(t),
+        None => LibtestParser::new(),
+    }
+}
+
+fn live(common: &CommonArgs) -> LiveReporter {
+    LiveReporter::spawn(LiveOptions::new(
+        tcms_cargo_test::plugin_info(),
+        common.clone(),
+    ))
+}
+
+/// Standard input, or the files given: parsed and reported as they are read.
+fn read_inputs(cli: &Cli) -> anyhow::Result<u8> {
+    let mut parser = parser(cli);
+    let mut live = live(&cli.common);
+    let mut read_error = false;
+    let stdin_only = cli.files.is_empty();
+    let inputs: Vec<PathBuf> = if stdin_only {
+        vec![PathBuf::from("-")]
+    } else {
+        cli.files.clone()
+    };
+    for input in &inputs {
+        let result = if input.as_os_str() == "-" {
+            if std::io::stdin().is_terminal() {
+                eprintln!(
+                    "tcms-cargo-test: reading `cargo test` output from the terminal (end with \
+                     Ctrl-D); usually: cargo test 2>&1 | tcms-cargo-test"
+                );
+            }
+            stream::pump(std::io::stdin().lock(), stdin_only, &mut parser, &mut live)
+        } else {
+            std::fs::File::open(input)
+                .and_then(|file| stream::pump(file, false, &mut parser, &mut live))
+        };
+        if let Err(e) = result {
+            eprintln!("tcms-cargo-test: cannot read {}: {e}", input.display());
+            read_error = true;
+        }
+    }
+    let problems = stream::finish(parser, &mut live);
+    let report = live.finish(None);
+    Ok(conclude(&problems, &report, read_error))
+}
+
+/// `-- cargo test ...`: runs it, reads its output as it comes, exits with its status.
+fn run_libtest_command(cli: &Cli) -> anyhow::Result<u8> {
+    let (reader, writer) = std::io::pipe().context("cannot create a pipe")?;
+    let mut command = std::process::Command::new(&cli.command[0]);
+    command
+        .args(&cli.command[1..])
+        .env_remove(tcms_cargo_test::harness::vars::REPORT)
+        .stdout(writer.try_clone().context("cannot create a pipe")?)
+        .stderr(writer);
+    let mut child = command
+        .spawn()
+        .with_context(|| format!("cannot run {:?}", cli.command[0]))?;
+    // The command's copies of the pipe's writing end must be gone for the read to end.
+    drop(command);
+    let mut parser = parser(cli);
+    let mut live = live(&cli.common);
+    let read_error = match stream::pump(reader, true, &mut parser, &mut live) {
+        Ok(()) => false,
+        Err(e) => {
+            eprintln!("tcms-cargo-test: cannot read the command's output: {e}");
+            true
+        }
+    };
+    let status = child.wait().context("cannot wait for the command")?;
+    let problems = stream::finish(parser, &mut live);
+    let report = live.finish(None);
+    let ours = conclude(&problems, &report, read_error);
+    Ok(match stream::exit_status_code(status) {
+        0 => ours,
+        code => code,
+    })
+}
+
+/// Prints the problems and what was not reported; the exit code of this program.
+fn conclude(problems: &[Problem], report: &LiveReport, read_error: bool) -> u8 {
+    for problem in problems {
+        eprintln!("tcms-cargo-test: {problem}");
+    }
+    for error in &report.errors {
+        eprintln!("tcms-cargo-test: {error}");
+    }
+    if report.is_empty() && problems.is_empty() && !read_error {
+        eprintln!("tcms-cargo-test: no test results to report");
+    }
+    if !report.is_complete() {
+        exit::FAILURE
+    } else if problems.iter().any(Problem::is_incomplete) {
+        exit::INCOMPLETE
+    } else if read_error || !problems.is_empty() {
+        exit::INPUT
+    } else {
+        exit::OK
+    }
+}

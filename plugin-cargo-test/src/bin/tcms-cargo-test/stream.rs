@@ -1,0 +1,91 @@
+//! Reading output as it comes: copied to standard output, split into lines for the parser,
+//! results handed to the live reporter.
+
+use std::io::{self, Read, Write};
+use std::process::ExitStatus;
+
+use chrono::Utc;
+use tcms_cargo_test::libtest::{LibtestParser, Problem};
+use tcms_cargo_test::live::LiveReporter;
+
+/// Reads `reader` to its end; with `echo`, every chunk is written to standard output as soon
+/// as it is read (a closed standard output stops the copy, not the reading).
+pub(crate) fn pump(
+    mut reader: impl Read,
+    echo: bool,
+    parser: &mut LibtestParser,
+    live: &mut LiveReporter,
+) -> io::Result<()> {
+    let mut stdout = echo.then(io::stdout);
+    let mut buf = vec![0u8; 64 * 1024];
+    let mut line: Vec<u8> = Vec::new();
+    let mut results = Vec::new();
+    let outcome = loop {
+        let n = match reader.read(&mut buf) {
+            Ok(0) => break Ok(()),
+            Ok(n) => n,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+            Err(e) => break Err(e),
+        };
+        let chunk = &buf[..n];
+        if let Some(out) = stdout.as_mut() {
+            let mut lock = out.lock();
+            if lock.write_all(chunk).and_then(|()| lock.flush()).is_err() {
+                drop(lock);
+                stdout = None;
+            }
+        }
+        let mut rest = chunk;
+        while let Some(i) = rest.iter().position(|&b| b == b'\n') {
+            line.extend_from_slice(&rest[..i]);
+            parser.line(&String::from_utf8_lossy(&line), Utc::now(), &mut results);
+            line.clear();
+            rest = &rest[i + 1..];
+        }
+        line.extend_from_slice(rest);
+        for result in results.drain(..) {
+            live.submit(result);
+        }
+    };
+    if !line.is_empty() {
+        parser.line(&String::from_utf8_lossy(&line), Utc::now(), &mut results);
+        for result in results.drain(..) {
+            live.submit(result);
+        }
+    }
+    outcome
+}
+
+/// Ends the parse: what the end of the input settles goes to the reporter, and why the test
+/// run is incomplete (a crashed test binary) to the run's notes.
+pub(crate) fn finish(parser: LibtestParser, live: &mut LiveReporter) -> Vec<Problem> {
+    let mut results = Vec::new();
+    let problems = parser.finish(Utc::now(), &mut results);
+    for result in results {
+        live.submit(result);
+    }
+    for problem in problems.iter().filter(|p| p.is_incomplete()) {
+        live.add_run_note(format!("tcms-cargo-test: {problem}"));
+    }
+    problems
+}
+
+/// A command's exit status as a shell shows it: its code, or 128 + the signal that ended it.
+pub(crate) fn exit_status_code(status: ExitStatus) -> u8 {
+    if let Some(code) = status.code() {
+        // A failure whose low byte is 0 (possible on Windows) must not read as success.
+        return match u8::try_from(code & 0xff) {
+            Ok(0) if code != 0 => 1,
+            Ok(low) => low,
+            Err(_) => 1,
+        };
+    }
+    #[cfg(unix)]
+    {
+        use std::os::unix::process::ExitStatusExt as _;
+        if let Some(signal) = status.signal() {
+            return u8::try_from((128 + signal) & 0xff).unwrap_or(1);
+        }
+    }
+    1
+}

@@ -1,0 +1,724 @@
+//! The harness: libtest-mimic trials whose results are reported live to Kiwi TCMS.
+
+use std::cell::RefCell;
+use std::panic::{AssertUnwindSafe, catch_unwind, resume_unwind};
+use std::process::ExitCode;
+use std::sync::Once;
+use std::time::{Duration, Instant};
+
+use chrono::{TimeDelta, Utc};
+use libtest_mimic::{Arguments, Completion, Failed};
+use tcms_api::Config;
+use tcms_api::cli::CommonArgs;
+use tcms_api::report::{Attempt, Origin, Outcome, PluginInfo, Settings, Summary, TestResult};
+
+use crate::live::{LiveOptions, LiveReport, LiveReporter, Sink};
+use crate::naming::{case_name, target_of_binary};
+
+/// The environment variables the harness reads (besides the engine's, see
+/// [`tcms_api::cli::ENV_HELP`]).
+pub mod vars {
+    /// `1` (also `true`, `yes`, `on`) reports, `dry-run` resolves everything read-only and
+    /// changes nothing, unset or `0` (`false`, `no`, `off`) leaves `cargo test` as it is.
+    pub const REPORT: &str = "TCMS_REPORT";
+    /// `1`: a result that could not be reported makes the test binary exit with status 1
+    /// (default: it is only printed).
+    pub const STRICT: &str = "TCMS_REPORT_STRICT";
+    /// Seconds to wait, after the last test, for the results to reach Kiwi TCMS (default 300).
+    pub const TIMEOUT: &str = "TCMS_REPORT_TIMEOUT";
+    /// Write a JSON receipt of what was reported to this file (as `--receipt`).
+    pub const RECEIPT: &str = "TCMS_REPORT_RECEIPT";
+    /// Log filter of the reporting thread (default `warn`), e.g. `tcms_api=debug`.
+    pub const LOG: &str = "TCMS_REPORT_LOG";
+}
+
+/// How long the harness waits for the last results by default.
+pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(300);
+
+/// Who reports: `tcms-cargo-test`, with the prefix `[cargo-test]` in plan names and run
+/// summaries (shared with the `tcms-cargo-test` program, so both report into the same plans).
+pub fn plugin_info() -> PluginInfo {
+    PluginInfo::new("tcms-cargo-test", env!("CARGO_PKG_VERSION"), "[cargo-test]")
+}
+
+type Runner = Box<dyn FnOnce() -> Result<Completion, Failed> + Send>;
+
+enum Body {
+    Test(Runner),
+    Unreported(libtest_mimic::Trial),
+}
+
+/// A test, built like a [`libtest_mimic::Trial`], whose result is reported.
+///
+/// ```
+/// use tcms_cargo_test::{Failed, Trial};
+///
+/// let trials = vec![
+///     Trial::test("adds", || {
+///         if 1 + 1 == 2 { Ok(()) } else { Err(Failed::from("wrong sum")) }
+///     }),
+///     Trial::test("talks to the database", || Ok(()))
+///         .with_ignore_reason("needs a database")
+///         .with_note("run with DATABASE_URL set"),
+///     Trial::test("login", || Ok(())).with_case_name("Login works (web)"),
+/// ];
+/// assert_eq!(trials[0].name(), "adds");
+/// ```
+pub struct Trial {
+    name: String,
+    kind: String,
+    ignored: bool,
+    ignore_reason: Option<String>,
+    notes: Vec<String>,
+    case_name: Option<String>,
+    body: Body,
+}
+
+impl std::fmt::Debug for Trial {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Trial")
+            .field("name", &self.name)
+            .field("kind", &self.kind)
+            .field("ignored", &self.ignored)
+            .field("case_name", &self.case_name)
+            .field("reported", &matches!(self.body, Body::Test(_)))
+            .finish_non_exhaustive()
+    }
+}
+
+impl Trial {
+    /// A test: `Ok(())` passes, `Err` or a panic fails (as [`libtest_mimic::Trial::test`]).
+    pub fn test<R>(name: impl Into<String>, runner: R) -> Self
+    where
+        R: FnOnce() -> Result<(), Failed> + Send + 'static,
+    {
+        Self::ignorable_test(name, move || runner().map(|()| Completion::Completed))
+    }
+
+    /// A test that may decide to be ignored while it runs (as
+    /// [`libtest_mimic::Trial::ignorable_test`]); an ignored one is reported as WAIVED with its
+    /// reason.
+    pub fn ignorable_test<R>(name: impl Into<String>, runner: R) -> Self
+    where
+        R: FnOnce() -> Result<Completion, Failed> + Send + 'static,
+    {
+        Self {
+            name: name.into(),
+            kind: String::new(),
+            ignored: false,
+            ignore_reason: None,
+            notes: Vec::new(),
+            case_name: None,
+            body: Body::Test(Box::new(runner)),
+        }
+    }
+
+    /// A libtest-mimic trial (a benchmark, say) that runs as usual and is not reported.
+    pub fn unreported(trial: libtest_mimic::Trial) -> Self {
+        Self {
+            name: trial.name().to_owned(),
+            kind: trial.kind().to_owned(),
+            ignored: trial.has_ignored_flag(),
+            ignore_reason: None,
+            notes: Vec::new(),
+            case_name: None,
+            body: Body::Unreported(trial),
+        }
+    }
+
+    /// The kind printed in brackets before the name (as [`libtest_mimic::Trial::with_kind`]);
+    /// not part of the case name.
+    pub fn with_kind(mut self, kind: impl Into<String>) -> Self {
+        self.kind = kind.into();
+        if let Body::Unreported(t) = self.body {
+            self.body = Body::Unreported(t.with_kind(self.kind.clone()));
+        }
+        self
+    }
+
+    /// Ignored unless `--ignored` or `--include-ignored` is given (as `#[ignore]`); reported
+    /// as WAIVED.
+    pub fn with_ignored_flag(mut self, ignored: bool) -> Self {
+        self.ignored = ignored;
+        if let Body::Unreported(t) = self.body {
+            self.body = Body::Unreported(t.with_ignored_flag(ignored));
+        }
+        self
+    }
+
+    /// Ignored, with a reason (as `#[ignore = "reason"]`): the reason is the WAIVED
+    /// execution's comment.
+    pub fn with_ignore_reason(mut self, reason: impl Into<String>) -> Self {
+        self.ignore_reason = Some(reason.into());
+        self.with_ignored_flag(true)
+    }
+
+    /// Extra text for the execution's comment (after the failure or skip message). The
+    /// reporting engine writes comments for tests that did not pass only, so the note of a
+    /// passing test is not sent. See also [`note`], for text found while the
+    /// test runs.
+    pub fn with_note(mut self, text: impl Into<String>) -> Self {
+        self.notes.push(text.into());
+        self
+    }
+
+    /// The Kiwi TCMS case summary to report under, instead of `<target>::<name>`.
+    pub fn with_case_name(mut self, summary: impl Into<String>) -> Self {
+        self.case_name = Some(summary.into());
+        self
+    }
+
+    /// The name (what filters match and libtest prints).
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// A libtest-mimic trial with the same name, kind and flag that does nothing: to ask
+    /// [`Arguments`] what it will do with this one.
+    fn probe(&self) -> libtest_mimic::Trial {
+        libtest_mimic::Trial::test(self.name.clone(), || Ok(()))
+            .with_kind(self.kind.clone())
+            .with_ignored_flag(self.ignored)
+    }
+
+    /// The libtest-mimic trial to run: the body, wrapped to report its result to `sink`.
+    fn into_libtest(self, target: Option<&str>, sink: Option<Sink>) -> libtest_mimic::Trial {
+        let runner = match self.body {
+            Body::Unreported(trial) => return trial,
+            Body::Test(runner) => runner,
+        };
+        let Some(sink) = sink else {
+            return libtest_mimic::Trial::ignorable_test(self.name, runner)
+                .with_kind(self.kind)
+                .with_ignored_flag(self.ignored);
+        };
+        let case = self
+            .case_name
+            .clone()
+            .unwrap_or_else(|| case_name(target, &self.name));
+        let origin = Origin {
+            suite: target.map(str::to_owned),
+            class: None,
+            file: None,
+            line: None,
+        };
+        let notes = self.notes;
+        let wrapped = move || run_reported(runner, case, origin, notes, &sink);
+        libtest_mimic::Trial::ignorable_test(self.name, wrapped)
+            .with_kind(self.kind)
+            .with_ignored_flag(self.ignored)
+    }
+
+    /// The WAIVED result of a trial libtest-mimic will not run.
+    fn ignored_result(&self, target: Option<&str>) -> TestResult {
+        let now = Utc::now();
+        let mut attempt = Attempt::new(Outcome::Skipped);
+        attempt.started = Some(now);
+        attempt.stopped = Some(now);
+        attempt.message = self.ignore_reason.clone();
+        attempt.details = notes_text(&self.notes, &[]);
+        let name = self
+            .case_name
+            .clone()
+            .unwrap_or_else(|| case_name(target, &self.name));
+        let mut result = TestResult::new(name, attempt);
+        result.origin.suite = target.map(str::to_owned);
+        result
+    }
+}
+
+/// What a test adds while it runs (see [`note`]).
+#[derive(Debug, Default)]
+struct Context {
+    notes: Vec<String>,
+    panic_location: Option<String>,
+}
+
+thread_local! {
+    static CURRENT: RefCell<Option<Context>> = const { RefCell::new(None) };
+}
+
+/// Adds text to the comment of the test running on this thread (a seed, a URL, what was
+/// being checked): it is reported with the test's failure or skip message. Does nothing when
+/// reporting is off, outside a [`Trial`], and on threads the test starts itself.
+///
+/// ```
+/// tcms_cargo_test::note("seed = 42");
+/// ```
+pub fn note(text: impl Into<String>) {
+    let text = text.into();
+    let _ = CURRENT.try_with(|current| {
+        if let Ok(mut current) = current.try_borrow_mut()
+            && let Some(context) = current.as_mut()
+        {
+            context.notes.push(text);
+        }
+    });
+}
+
+/// Records where a test panicked (the payload alone has no location); chained to the hook
+/// that was set before, so the usual message is still printed. Installed once.
+fn install_panic_hook() {
+    static HOOK: Once = Once::new();
+    HOOK.call_once(|| {
+        let previous = std::panic::take_hook();
+        std::panic::set_hook(Box::new(move |info| {
+            let _ = CURRENT.try_with(|current| {
+                if let Ok(mut current) = current.try_borrow_mut()
+                    && let Some(context) = current.as_mut()
+                {
+                    context.panic_location = info.location().map(|l| l.to_string());
+                }
+            });
+            previous(info);
+        }));
+    });
+}
+
+/// Runs one test and queues its result; the test's outcome is passed on unchanged (a panic
+/// goes on unwinding, so libtest-mimic prints what it always prints).
+fn run_reported(
+    runner: Runner,
+    case: String,
+    origin: Origin,
+    notes: Vec<String>,
+    sink: &Sink,
+) -> Result<Completion, Failed> {
+    let started = Utc::now();
+    let clock = Instant::now();
+    let _ = CURRENT.try_with(|c| {
+        if let Ok(mut c) = c.try_borrow_mut() {
+            *c = Some(Context::default());
+        }
+    });
+    let outcome = catch_unwind(AssertUnwindSafe(runner));
+    let context = CURRENT
+        .try_with(|c| c.try_borrow_mut().ok().and_then(|mut c| c.take()))
+        .ok()
+        .flatten()
+        .unwrap_or_default();
+    let duration = clock.elapsed();
+    let mut attempt = Attempt::new(Outcome::Passed);
+    attempt.started = Some(started);
+    attempt.duration = Some(duration);
+    attempt.stopped = TimeDelta::from_std(duration)
+        .ok()
+        .and_then(|d| started.checked_add_signed(d))
+        .or(Some(started));
+    let mut location = Vec::new();
+    let returned = match outcome {
+        Ok(Ok(Completion::Completed)) => Ok(Ok(Completion::Completed)),
+        Ok(Ok(Completion::Ignored { reason })) => {
+            attempt.outcome = Outcome::Skipped;
+            attempt.message = reason.clone();
+            Ok(Ok(Completion::Ignored { reason }))
+        }
+        Ok(Err(failed)) => {
+            attempt.outcome = Outcome::Failed;
+            attempt.message = failed.message().map(str::to_owned);
+            Ok(Err(failed))
+        }
+        Err(payload) => {
+            attempt.outcome = Outcome::Failed;
+            let text = payload
+                .downcast_ref::<String>()
+                .map(String::as_str)
+                .or_else(|| payload.downcast_ref::<&str>().copied());
+            attempt.message = Some(match text {
+                Some(text) => format!("test panicked: {text}"),
+                None => "test panicked".to_owned(),
+            });
+            if let Some(at) = &context.panic_location {
+                location.push(format!("panicked at {at}"));
+            }
+            Err(payload)
+        }
+    };
+    attempt.details = notes_text(&notes, &[location, context.notes].concat());
+    let mut result = TestResult::new(case, attempt);
+    result.origin = origin;
+    sink.send(result);
+    match returned {
+        Ok(completion) => completion,
+        Err(payload) => resume_unwind(payload),
+    }
+}
+
+fn notes_text(fixed: &[String], found: &[String]) -> Option<String> {
+    let all: Vec<&str> = found
+        .iter()
+        .chain(fixed)
+        .map(|s| s.trim_end())
+        .filter(|s| !s.trim().is_empty())
+        .collect();
+    (!all.is_empty()).then(|| all.join("\n"))
+}
+
+/// Whether and how to report, from [`vars::REPORT`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Mode {
+    Off,
+    Report,
+    DryRun,
+}
+
+fn flag(name: &str, value: Option<&str>) -> Result<bool, String> {
+    match value.map(|v| v.trim().to_ascii_lowercase()).as_deref() {
+        None | Some("" | "0" | "false" | "no" | "off") => Ok(false),
+        Some("1" | "true" | "yes" | "on") => Ok(true),
+        Some(other) => Err(format!("{name}={other:?}: expected 1 or 0")),
+    }
+}
+
+fn mode(value: Option<&str>) -> Result<Mode, String> {
+    match value.map(|v| v.trim().to_ascii_lowercase()).as_deref() {
+        Some("dry-run" | "dry_run" | "dryrun") => Ok(Mode::DryRun),
+        other => match flag(vars::REPORT, other) {
+            Ok(true) => Ok(Mode::Report),
+            Ok(false) => Ok(Mode::Off),
+            Err(_) => Err(format!(
+                "{}={:?}: expected 1 (report), dry-run, or 0 (do not report)",
+                vars::REPORT,
+                value.unwrap_or_default()
+            )),
+        },
+    }
+}
+
+/// Everything the engine will need, checked before any test runs: the server and
+/// credentials, and what to report into (no request is made).
+fn check_configuration(plugin: &PluginInfo) -> Result<(), String> {
+    Config::load().map_err(|e| e.to_string())?;
+    let settings = Settings::from_env(plugin.clone()).map_err(|e| e.to_string())?;
+    if settings.run_id.is_none() {
+        if settings.plan_id.is_none() {
+            settings.require_product().map_err(|e| e.to_string())?;
+            settings.require_version().map_err(|e| e.to_string())?;
+        }
+        settings.require_build().map_err(|e| e.to_string())?;
+    }
+    Ok(())
+}
+
+/// What happened to the reporting of a harness run.
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub enum Reporting {
+    /// Not switched on (or `--list`, or no test selected).
+    Off,
+    /// Switched on but not usable: the configuration is missing or invalid, or
+    /// [`vars::REPORT`] has an unknown value. No test ran.
+    Refused(String),
+    /// Results were reported; see [`LiveReport::is_complete`].
+    Done(LiveReport),
+}
+
+/// The outcome of [`run`]: libtest-mimic's counts and what was reported.
+#[derive(Debug, Clone)]
+pub struct Conclusion {
+    /// The test counts, as [`libtest_mimic::run`] returns them.
+    pub tests: libtest_mimic::Conclusion,
+    /// What happened to the reporting.
+    pub reporting: Reporting,
+    /// [`vars::STRICT`] was set.
+    pub strict: bool,
+}
+
+impl Conclusion {
+    /// The exit status as a number: 101 when a test failed (as libtest), 1 when reporting was
+    /// switched on but refused, or when some results were not reported and [`vars::STRICT`]
+    /// is set; else 0.
+    pub fn exit_status(&self) -> u8 {
+        match &self.reporting {
+            Reporting::Refused(_) => tcms_api::cli::exit::FAILURE,
+            _ if self.tests.has_failed() => 101,
+            Reporting::Done(report) if self.strict && !report.is_complete() => {
+                tcms_api::cli::exit::FAILURE
+            }
+            _ => 0,
+        }
+    }
+
+    /// [`Conclusion::exit_status`] as an [`ExitCode`], to return from `main`.
+    pub fn exit_code(&self) -> ExitCode {
+        ExitCode::from(self.exit_status())
+    }
+
+    /// True when the process should not exit with 0.
+    pub fn has_failed(&self) -> bool {
+        self.exit_status() != 0
+    }
+
+    /// The engine's summary, when results were reported.
+    pub fn summary(&self) -> Option<&Summary> {
+        match &self.reporting {
+            Reporting::Done(report) => report.summary.as_ref(),
+            _ => None,
+        }
+    }
+
+    /// Exits the process with [`Conclusion::exit_status`].
+    pub fn exit(&self) -> ! {
+        std::process::exit(i32::from(self.exit_status()))
+    }
+}
+
+/// The harness, with its options; [`run`] is `Harness::new().run(...)`.
+#[derive(Debug, Clone, Default)]
+pub struct Harness {
+    target: Option<String>,
+}
+
+impl Harness {
+    /// A harness that names cases after the test binary (see [`crate::naming`]).
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Names cases `<target>::<trial name>` with this target instead of the test binary's
+    /// name.
+    pub fn target(mut self, target: impl Into<String>) -> Self {
+        self.target = Some(target.into());
+        self
+    }
+
+    /// Runs the trials like [`libtest_mimic::run`] (same command line, output and counts)
+    /// and, when [`vars::REPORT`] is set, reports every result live (see the crate docs).
+    pub fn run(self, args: &Arguments, trials: Vec<Trial>) -> Conclusion {
+        let env = |name: &str| std::env::var(name).ok();
+        let mode = match mode(env(vars::REPORT).as_deref()) {
+            Ok(mode) => mode,
+            Err(message) => return refused(message),
+        };
+        let strict = match flag(vars::STRICT, env(vars::STRICT).as_deref()) {
+            Ok(strict) => strict,
+            Err(_) if mode == Mode::Off => false,
+            Err(message) => return refused(message),
+        };
+        if mode != Mode::Off && std::env::var_os("NEXTEST").is_some() {
+            eprintln!(
+                "tcms-cargo-test: {} is ignored under cargo nextest (one process per test): run \
+                 `tcms-cargo-test -- cargo nextest run` instead",
+                vars::REPORT
+            );
+        }
+        if mode == Mode::Off || args.list || std::env::var_os("NEXTEST").is_some() {
+            let plain = trials
+                .into_iter()
+                .map(|t| t.into_libtest(None, None))
+                .collect();
+            return Conclusion {
+                tests: libtest_mimic::run(args, plain),
+                reporting: Reporting::Off,
+                strict,
+            };
+        }
+        let plugin = plugin_info();
+        if let Err(message) = check_configuration(&plugin) {
+            return refused(message);
+        }
+        let timeout = match env(vars::TIMEOUT) {
+            None => DEFAULT_TIMEOUT,
+            Some(v) => match v.trim().parse::<u64>() {
+                Ok(secs) => Duration::from_secs(secs),
+                Err(_) => {
+                    return refused(format!(
+                        "{}={v:?}: expected a number of seconds",
+                        vars::TIMEOUT
+                    ));
+                }
+            },
+        };
+        let target = self
+            .target
+            .map(|t| crate::naming::normalize_target(&t))
+            .or_else(|| {
+                std::env::current_exe()
+                    .ok()
+                    .and_then(|p| p.to_str().map(target_of_binary))
+            });
+
+        // Which trials run, which are ignored, which are filtered out: libtest-mimic decides.
+        let selected: Vec<(Trial, bool)> = trials
+            .into_iter()
+            .filter_map(|t| {
+                let probe = t.probe();
+                (!args.is_filtered_out(&probe)).then(|| {
+                    let ignored = args.is_ignored(&probe);
+                    (t, ignored)
+                })
+            })
+            .collect();
+        let reported = selected
+            .iter()
+            .filter(|(t, _)| matches!(t.body, Body::Test(_)))
+            .count();
+        if reported == 0 {
+            let plain = selected
+                .into_iter()
+                .map(|(t, _)| t.into_libtest(None, None))
+                .collect();
+            return Conclusion {
+                tests: libtest_mimic::run(args, plain),
+                reporting: Reporting::Off,
+                strict,
+            };
+        }
+
+        let receipt = env(vars::RECEIPT).filter(|r| !r.trim().is_empty());
+        let common = match common_args(mode == Mode::DryRun, receipt) {
+            Ok(common) => common,
+            Err(message) => return refused(message),
+        };
+        let mut options = LiveOptions::new(plugin, common);
+        options.eager = true;
+        options.started = Some(Utc::now());
+        options.thread_logging = true;
+        let mut live = LiveReporter::spawn(options);
+        install_panic_hook();
+        let sink = live.sink();
+        let target = target.as_deref();
+        let mut to_run = Vec::with_capacity(selected.len());
+        for (trial, ignored) in selected {
+            if ignored && matches!(trial.body, Body::Test(_)) {
+                live.submit(trial.ignored_result(target));
+            }
+            to_run.push(trial.into_libtest(target, sink.clone()));
+        }
+        drop(sink);
+        let tests = libtest_mimic::run(args, to_run);
+        let report = live.finish(Some(timeout));
+        for error in &report.errors {
+            eprintln!("tcms-cargo-test: {error}");
+        }
+        if strict && !report.is_complete() && !tests.has_failed() {
+            eprintln!(
+                "tcms-cargo-test: some results were not reported and {} is set: exit status 1",
+                vars::STRICT
+            );
+        }
+        Conclusion {
+            tests,
+            reporting: Reporting::Done(report),
+            strict,
+        }
+    }
+}
+
+/// The options the command-line plugins take, as the harness sets them (from the
+/// environment: the test binary's command line is libtest's).
+#[derive(Debug, clap::Parser)]
+struct HarnessArgs {
+    #[command(flatten)]
+    common: CommonArgs,
+}
+
+fn common_args(dry_run: bool, receipt: Option<String>) -> Result<CommonArgs, String> {
+    // No journal in the user's crate: running the tests again is how a harness report is
+    // completed.
+    let mut argv = vec!["tcms-cargo-test".to_owned(), "--no-journal".to_owned()];
+    if dry_run {
+        argv.push("--dry-run".to_owned());
+    }
+    if let Some(receipt) = receipt {
+        argv.push(format!("--receipt={receipt}"));
+    }
+    <HarnessArgs as clap::Parser>::try_parse_from(argv)
+        .map(|a| a.common)
+        .map_err(|e| e.to_string())
+}
+
+fn refused(message: String) -> Conclusion {
+    eprintln!("tcms-cargo-test: error: {message}");
+    eprintln!(
+        "tcms-cargo-test: no test was run ({} asks for a report to Kiwi TCMS)",
+        vars::REPORT
+    );
+    Conclusion {
+        tests: libtest_mimic::Conclusion {
+            num_filtered_out: 0,
+            num_passed: 0,
+            num_failed: 0,
+            num_ignored: 0,
+            num_measured: 0,
+        },
+        reporting: Reporting::Refused(message),
+        strict: false,
+    }
+}
+
+/// Runs `trials` like [`libtest_mimic::run`] and reports their results when
+/// [`vars::REPORT`] is set: `Harness::new().run(args, trials)`.
+pub fn run(args: &Arguments, trials: Vec<Trial>) -> Conclusion {
+    Harness::new().run(args, trials)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn report_modes() {
+        assert_eq!(mode(None), Ok(Mode::Off));
+        assert_eq!(mode(Some("")), Ok(Mode::Off));
+        assert_eq!(mode(Some("0")), Ok(Mode::Off));
+        assert_eq!(mode(Some("1")), Ok(Mode::Report));
+        assert_eq!(mode(Some("TRUE")), Ok(Mode::Report));
+        assert_eq!(mode(Some("dry-run")), Ok(Mode::DryRun));
+        let err = mode(Some("maybe")).unwrap_err();
+        assert!(err.contains("TCMS_REPORT=\"maybe\""), "{err}");
+        assert_eq!(flag(vars::STRICT, Some("yes")), Ok(true));
+        assert!(flag(vars::STRICT, Some("2")).is_err());
+    }
+
+    #[test]
+    fn common_args_from_the_environment() {
+        let plain = common_args(false, None).unwrap();
+        assert!(!plain.dry_run);
+        assert_eq!(plain.receipt, None);
+        let dry = common_args(true, Some("out/r.json".into())).unwrap();
+        assert!(dry.dry_run);
+        assert_eq!(
+            dry.receipt.as_deref(),
+            Some(std::path::Path::new("out/r.json"))
+        );
+    }
+
+    #[test]
+    fn notes_join_found_then_fixed() {
+        assert_eq!(
+            notes_text(&["fixed".into()], &["found".into(), " ".into()]).as_deref(),
+            Some("found\nfixed")
+        );
+        assert_eq!(notes_text(&[], &[]), None);
+    }
+
+    #[test]
+    fn exit_statuses() {
+        let counts = |failed| libtest_mimic::Conclusion {
+            num_filtered_out: 0,
+            num_passed: 1,
+            num_failed: failed,
+            num_ignored: 0,
+            num_measured: 0,
+        };
+        let lost = LiveReport {
+            errors: vec!["down".into()],
+            ..LiveReport::default()
+        };
+        let c = |failed, reporting, strict| Conclusion {
+            tests: counts(failed),
+            reporting,
+            strict,
+        };
+        assert_eq!(c(0, Reporting::Off, false).exit_status(), 0);
+        assert_eq!(c(1, Reporting::Off, false).exit_status(), 101);
+        assert_eq!(c(0, Reporting::Done(lost.clone()), false).exit_status(), 0);
+        assert_eq!(c(0, Reporting::Done(lost.clone()), true).exit_status(), 1);
+        assert_eq!(c(1, Reporting::Done(lost), true).exit_status(), 101);
+        assert_eq!(
+            c(0, Reporting::Refused("no url".into()), false).exit_status(),
+            1
+        );
+    }
+}
