@@ -284,8 +284,16 @@ pub async fn finish(reporter: Reporter, args: &CommonArgs) -> Result<Summary, Cl
     let plugin_name = reporter.settings().plugin.name.clone();
     let summary = reporter.finish().await?;
     let mut err = std::io::stderr().lock();
-    for failure in &summary.failures {
+    const LISTED: usize = 20;
+    for failure in summary.failures.iter().take(LISTED) {
         let _ = writeln!(err, "not reported: {}: {}", failure.name, failure.error);
+    }
+    if summary.failures.len() > LISTED {
+        let _ = writeln!(
+            err,
+            "not reported: ... and {} more (all of them are in the --receipt file)",
+            summary.failures.len() - LISTED
+        );
     }
     if let (Some(run), false) = (run, args.dry_run || args.no_journal) {
         let path = journal_path(args, run);
@@ -357,6 +365,56 @@ fn write_receipt(path: &std::path::Path, s: &Summary) -> std::io::Result<()> {
     });
     let text = serde_json::to_string_pretty(&receipt).map_err(std::io::Error::other)?;
     std::fs::write(path, text + "\n")
+}
+
+/// Progress of a large report on stderr: a line that updates itself on a terminal, a plain
+/// line per thousand results elsewhere (CI logs). Silent for reports of one chunk or less.
+struct Progress {
+    program: String,
+    total: usize,
+    terminal: bool,
+    shown: bool,
+}
+
+impl Progress {
+    fn new(program: &str, total: usize) -> Self {
+        let terminal = std::io::stderr().is_terminal() && std::env::var_os("CI").is_none();
+        Self {
+            program: program.to_owned(),
+            total,
+            terminal,
+            shown: false,
+        }
+    }
+
+    fn update(&mut self, done: usize) {
+        if self.total <= CHUNK {
+            return;
+        }
+        let percent = done * 100 / self.total.max(1);
+        let mut err = std::io::stderr().lock();
+        if self.terminal {
+            let _ = write!(
+                err,
+                "\r{}: {done}/{} results sent ({percent}%)",
+                self.program, self.total
+            );
+            let _ = err.flush();
+        } else {
+            let _ = writeln!(
+                err,
+                "{}: {done}/{} results sent ({percent}%)",
+                self.program, self.total
+            );
+        }
+        self.shown = true;
+    }
+
+    fn end(&mut self) {
+        if self.terminal && self.shown {
+            let _ = writeln!(std::io::stderr().lock());
+        }
+    }
 }
 
 /// One input of a file-based plugin: a file, or standard input saved to a temporary file so
@@ -494,16 +552,23 @@ where
         reporter.add_run_note(note);
     }
     let run = reporter.run_id();
+    let mut progress = Progress::new(&program, count);
     let sent = async {
         let mut chunk = Vec::with_capacity(CHUNK);
+        let mut done = 0;
         for result in results {
             chunk.push(result);
             if chunk.len() == CHUNK {
                 reporter.report(&chunk).await?;
+                done += chunk.len();
+                progress.update(done);
                 chunk.clear();
             }
         }
-        reporter.report(&chunk).await
+        reporter.report(&chunk).await?;
+        progress.update(done + chunk.len());
+        progress.end();
+        Ok::<(), ReportError>(())
     }
     .await;
     if let Err(e) = sent {

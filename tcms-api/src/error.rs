@@ -14,7 +14,7 @@ pub enum Error {
     Config(#[from] ConfigError),
 
     /// The request never got an HTTP answer: DNS, connection refused or reset, TLS.
-    #[error("{method}: cannot reach {url}: {source}")]
+    #[error("{method}: cannot reach {url}: {}", chain(source.as_ref()))]
     Transport {
         /// The JSON-RPC method (or `batch of N calls`).
         method: String,
@@ -329,6 +329,22 @@ pub enum ConfigError {
         /// What went wrong.
         message: String,
     },
+}
+
+/// An error and its causes, `a: b: c` (reqwest's own message is only "error sending request";
+/// the cause says "connection refused").
+fn chain(error: &dyn std::error::Error) -> String {
+    let mut text = error.to_string();
+    let mut source = error.source();
+    while let Some(cause) = source {
+        let cause_text = cause.to_string();
+        if !text.contains(&cause_text) {
+            text.push_str(": ");
+            text.push_str(&cause_text);
+        }
+        source = cause.source();
+    }
+    text
 }
 
 fn display_paths(paths: &[PathBuf]) -> String {
