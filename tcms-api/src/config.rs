@@ -155,6 +155,7 @@ pub struct Config {
     password: Secret,
     ca_bundle: Option<PathBuf>,
     tls_verify: bool,
+    sources: Vec<String>,
 }
 
 impl Config {
@@ -210,6 +211,13 @@ impl Config {
     /// Whether TLS certificates are verified (true unless explicitly turned off).
     pub fn tls_verify(&self) -> bool {
         self.tls_verify
+    }
+
+    /// Where each value came from, one line each (`url = https://... (from /home/u/.tcms.conf)`,
+    /// `password: from environment variable TCMS_PASSWORD`): what is logged at debug level.
+    /// Never contains the password.
+    pub fn sources(&self) -> &[String] {
+        &self.sources
     }
 }
 
@@ -293,26 +301,35 @@ impl ConfigBuilder {
             .resolve(self.url.clone(), "url", "TCMS_API_URL")?
             .ok_or_else(|| missing("TCMS_API_URL", "url", &tried))?;
         let base_url = normalize_url(&url.value, &url.origin)?;
-        tracing::debug!("url = {base_url} (from {})", url.origin);
-        warn_if_clear_text(&base_url);
+        let mut sources = vec![format!("url = {base_url} (from {})", url.origin)];
+        if let Some(warning) = clear_text_warning(&base_url) {
+            tracing::warn!("{warning}");
+        }
 
         let username = lookup
             .resolve(self.username.clone(), "username", "TCMS_USERNAME")?
             .ok_or_else(|| missing("TCMS_USERNAME", "username", &tried))?;
-        tracing::debug!("username = {} (from {})", username.value, username.origin);
+        sources.push(format!(
+            "username = {} (from {})",
+            username.value, username.origin
+        ));
 
         let explicit_password = self.password.map(|p| p.0);
         let password = lookup
             .resolve(explicit_password, "password", "TCMS_PASSWORD")?
             .ok_or_else(|| missing("TCMS_PASSWORD", "password", &tried))?;
-        tracing::debug!("password: from {}", password.origin);
+        sources.push(format!("password: from {}", password.origin));
 
         let explicit_bundle = self.ca_bundle.map(|p| p.to_string_lossy().into_owned());
         let ca_bundle = lookup
             .resolve(explicit_bundle, "ca_bundle", "TCMS_CA_BUNDLE")?
             .map(|found| {
                 let path = bundle_path(&found.value, &found.origin);
-                tracing::debug!("ca_bundle = {} (from {})", path.display(), found.origin);
+                sources.push(format!(
+                    "ca_bundle = {} (from {})",
+                    path.display(),
+                    found.origin
+                ));
                 path
             });
 
@@ -320,18 +337,22 @@ impl ConfigBuilder {
         let tls_verify = match lookup.resolve(explicit_verify, "tls_verify", "TCMS_TLS_VERIFY")? {
             Some(found) => {
                 let verify = parse_bool(&found.value, "tls_verify", &found.origin)?;
-                tracing::debug!("tls_verify = {verify} (from {})", found.origin);
+                sources.push(format!("tls_verify = {verify} (from {})", found.origin));
                 verify
             }
             None => true,
         };
 
+        for line in &sources {
+            tracing::debug!("{line}");
+        }
         Ok(Config {
             base_url,
             username: username.value,
             password: Secret(password.value),
             ca_bundle,
             tls_verify,
+            sources,
         })
     }
 }
@@ -787,12 +808,11 @@ fn redact_userinfo(raw: &str) -> String {
 }
 
 /// Warns when the password would cross the network unencrypted.
-fn warn_if_clear_text(base_url: &str) {
-    let Ok(url) = Url::parse(base_url) else {
-        return;
-    };
+/// The warning for a plain `http://` URL to a host other than this machine.
+fn clear_text_warning(base_url: &str) -> Option<String> {
+    let url = Url::parse(base_url).ok()?;
     if url.scheme() != "http" {
-        return;
+        return None;
     }
     let host = url
         .host_str()
@@ -801,11 +821,9 @@ fn warn_if_clear_text(base_url: &str) {
         .trim_end_matches(']');
     let loopback = host.eq_ignore_ascii_case("localhost")
         || host.parse::<IpAddr>().is_ok_and(|ip| ip.is_loopback());
-    if !loopback {
-        tracing::warn!(
-            "{base_url} uses plain http: the password will travel in clear text; use https://"
-        );
-    }
+    (!loopback).then(|| {
+        format!("{base_url} uses plain http: the password will travel in clear text; use https://")
+    })
 }
 
 /// The CA bundle path: `~/` expanded; relative paths in a config file are relative to it.
@@ -828,8 +846,6 @@ fn bundle_path(value: &str, origin: &Origin) -> PathBuf {
 #[cfg(test)]
 #[allow(clippy::unwrap_used)] // Tests may unwrap (team rule); library code never does.
 mod tests {
-    use std::sync::{Arc, Mutex};
-
     use tempfile::TempDir;
 
     use super::*;
@@ -1412,36 +1428,6 @@ mod tests {
     }
 
     /// Everything logged while `f` runs.
-    fn logs_of(f: impl FnOnce()) -> String {
-        // tracing's callsite cache is global: capture one test's logs at a time.
-        static CAPTURE: Mutex<()> = Mutex::new(());
-        let _one_at_a_time = CAPTURE.lock().unwrap_or_else(|e| e.into_inner());
-        #[derive(Clone, Default)]
-        struct Buffer(Arc<Mutex<Vec<u8>>>);
-        impl io::Write for Buffer {
-            fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
-                self.0.lock().unwrap().write(buf)
-            }
-            fn flush(&mut self) -> io::Result<()> {
-                Ok(())
-            }
-        }
-        let buffer = Buffer::default();
-        let writer = buffer.clone();
-        let subscriber = tracing_subscriber::fmt()
-            .with_max_level(tracing::Level::DEBUG)
-            .with_ansi(false)
-            .with_writer(move || writer.clone())
-            .finish();
-        tracing::subscriber::with_default(subscriber, || {
-            // Callsites first hit by a test thread without a subscriber cache "never"; with a
-            // scoped subscriber alive, recompute so this thread's events are seen.
-            tracing::callsite::rebuild_interest_cache();
-            f()
-        });
-        let bytes = buffer.0.lock().unwrap().clone();
-        String::from_utf8(bytes).unwrap()
-    }
 
     #[test]
     fn logs_say_where_values_came_from_without_the_password() {
@@ -1451,11 +1437,10 @@ mod tests {
             "tcms.conf",
             "[tcms]\nurl = https://tcms.example.com\nusername = u\npassword = s3cr3t-value\n",
         );
-        let logs = logs_of(|| {
-            builder(&[&file], &[("TCMS_TLS_VERIFY", "yes")])
-                .load()
-                .unwrap();
-        });
+        let config = builder(&[&file], &[("TCMS_TLS_VERIFY", "yes")])
+            .load()
+            .unwrap();
+        let logs = config.sources().join("\n");
         let path = file.display().to_string();
         assert!(logs.contains(&format!("password: from {path}")), "{logs}");
         assert!(
@@ -1527,10 +1512,9 @@ mod tests {
             ("http://[::1]:8080", false),
             ("https://tcms.example.com", false),
         ] {
-            let logs = logs_of(|| {
-                base_of(url).unwrap();
-            });
-            assert_eq!(logs.contains("clear text"), warns, "{url}: {logs}");
+            let base = base_of(url).unwrap();
+            let warning = clear_text_warning(&base);
+            assert_eq!(warning.is_some(), warns, "{url}: {warning:?}");
         }
     }
 }
