@@ -21,7 +21,7 @@ pub(crate) struct Position {
 /// A [`BufRead`] adapter that records where the lines start.
 pub(crate) struct Tracked<R> {
     inner: R,
-    /// Bytes consumed so far (a leading byte order mark excluded).
+    /// Bytes consumed so far (leading byte order marks excluded).
     consumed: u64,
     /// Whether the start of the input was checked for a byte order mark.
     bom_checked: bool,
@@ -79,17 +79,23 @@ impl<R: BufRead> Tracked<R> {
         if self.bom_checked {
             return Ok(());
         }
-        // Read up to three bytes, however small the reads of `inner` are.
-        while self.head.len() < UTF8_BOM.len() {
-            let buf = self.inner.fill_buf()?;
-            if buf.is_empty() {
+        // Every leading byte order mark, not just the first: quick-xml would skip the next one
+        // itself, without counting it in its offsets, and only when the read it comes in holds
+        // it whole, so positions would depend on how the input is read.
+        loop {
+            // Read up to three bytes, however small the reads of `inner` are.
+            while self.head.len() < UTF8_BOM.len() {
+                let buf = self.inner.fill_buf()?;
+                if buf.is_empty() {
+                    break;
+                }
+                let n = buf.len().min(UTF8_BOM.len() - self.head.len());
+                self.head.extend_from_slice(&buf[..n]);
+                self.inner.consume(n);
+            }
+            if self.head != UTF8_BOM {
                 break;
             }
-            let n = buf.len().min(UTF8_BOM.len() - self.head.len());
-            self.head.extend_from_slice(&buf[..n]);
-            self.inner.consume(n);
-        }
-        if self.head == UTF8_BOM {
             self.head.clear();
         }
         self.bom_checked = true;

@@ -146,7 +146,13 @@ impl<R: BufRead> std::iter::FusedIterator for Results<R> {}
 /// Parses a whole text: every result, then the summary.
 pub fn parse_str(source: &str, text: &str, options: Options) -> (Vec<TestResult>, Summary) {
     let mut parser = Parser::with_options(source, options);
-    let mut results: Vec<TestResult> = text.lines().filter_map(|l| parser.push_line(l)).collect();
+    // Lines cut as `Results` cuts them (at `\n` only; `push_line` removes the `\n` and one `\r`),
+    // so that both read `\r\r\n` the same: `str::lines` would remove `\r\n` and then
+    // `push_line` another `\r`.
+    let mut results: Vec<TestResult> = text
+        .split_inclusive('\n')
+        .filter_map(|l| parser.push_line(l))
+        .collect();
     results.extend(parser.finish());
     let summary = parser.summary();
     (results, summary)

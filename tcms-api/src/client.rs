@@ -370,7 +370,7 @@ impl Client {
                         method: call.method.clone(),
                         url: self.inner.endpoint.clone(),
                         status,
-                        body: snippet(&value.to_string()),
+                        body: self.quote(&value.to_string()),
                     });
                 }
             }
@@ -534,7 +534,7 @@ impl Client {
                 method: label,
                 url: self.inner.endpoint.clone(),
                 status,
-                body: snippet(&value.to_string()),
+                body: self.quote(&value.to_string()),
             });
         };
         let escaping = self.escaping();
@@ -609,7 +609,7 @@ impl Client {
             Some(Ok(other)) => {
                 return Err(self.auth_error(format!(
                     "unexpected login answer {}",
-                    snippet(&other.to_string())
+                    self.quote(&other.to_string())
                 )));
             }
             Some(Err(Error::Rpc(e))) => return Err(self.auth_error(e.message)),
@@ -628,6 +628,24 @@ impl Client {
             self.inner.endpoint
         );
         Ok(key)
+    }
+
+    /// Server text for an error message, cut to 300 bytes, with the password blanked out:
+    /// an error page may echo the request, and the body of `Auth.login` holds it.
+    fn quote(&self, text: &str) -> String {
+        let password = self.inner.config.password().expose_secret();
+        if password.is_empty() {
+            return snippet(text);
+        }
+        let mut text = text.replace(password, "***");
+        // As it appears inside a JSON string (a password with `"` or `\`).
+        if let Ok(quoted) = serde_json::to_string(password)
+            && let Some(escaped) = quoted.strip_prefix('"').and_then(|q| q.strip_suffix('"'))
+            && escaped != password
+        {
+            text = text.replace(escaped, "***");
+        }
+        snippet(&text)
     }
 
     fn auth_error(&self, message: String) -> Error {
@@ -749,7 +767,7 @@ impl Client {
                     method: label.to_owned(),
                     url: inner.endpoint.clone(),
                     status: code,
-                    body: snippet(&String::from_utf8_lossy(&bytes)),
+                    body: self.quote(&String::from_utf8_lossy(&bytes)),
                 },
                 // 429 and 503 mean the request was turned away before it ran.
                 safe_always: matches!(code, 429 | 503),
@@ -765,14 +783,14 @@ impl Client {
                 path: ".".into(),
                 message: format!(
                     "HTTP {code} answer is not JSON-RPC: {}",
-                    snippet(&String::from_utf8_lossy(&bytes))
+                    self.quote(&String::from_utf8_lossy(&bytes))
                 ),
             })),
             _ => Err(Fault::Final(Error::Http {
                 method: label.to_owned(),
                 url: inner.endpoint.clone(),
                 status: code,
-                body: snippet(&String::from_utf8_lossy(&bytes)),
+                body: self.quote(&String::from_utf8_lossy(&bytes)),
             })),
         }
     }
@@ -966,6 +984,25 @@ mod tests {
         assert_eq!(ServerVersion::parse("15.0.1").major_minor(), (15, 0));
         assert_eq!(ServerVersion::parse("16.2").escaping(), Escaping::Deep);
         assert_eq!(ServerVersion::parse("nonsense").major_minor(), (0, 0));
+    }
+
+    #[test]
+    fn quoted_server_text_hides_the_password() {
+        let config = Config::builder()
+            .url("http://127.0.0.1:9")
+            .username("bot")
+            .password("pa\"ss-w0rd")
+            .config_files([])
+            .env(Vec::<(String, String)>::new())
+            .load()
+            .expect("valid config");
+        let client = Client::new(config).expect("client");
+        let page =
+            r#"<pre>[{"method":"Auth.login","params":["bot","pa\"ss-w0rd"]}] pa"ss-w0rd</pre>"#;
+        let quoted = client.quote(page);
+        assert!(!quoted.contains("ss-w0rd"), "{quoted}");
+        assert!(quoted.contains(r#"["bot","***"]"#), "{quoted}");
+        assert_eq!(client.quote("plain"), "plain");
     }
 
     #[test]

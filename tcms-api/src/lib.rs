@@ -114,21 +114,24 @@
 //! # Features
 //!
 //! - `cli`: [`cli`], the options, logging, exit codes and report sequence shared by the plugins.
-//! - `test-support`: `fake_kiwi` (a Kiwi JSON-RPC fake on wiremock) and `test_support` (finds or
-//!   starts the real Kiwi used by end-to-end tests).
+//! - `test-support`: `fake_kiwi` (a Kiwi JSON-RPC fake on wiremock), `test_support` (finds or
+//!   starts the real Kiwi used by end-to-end tests) and `fault_proxy` (a proxy that injects
+//!   network faults in front of it).
 #![warn(missing_docs)]
 
 #[cfg(feature = "cli")]
 pub mod cli;
-#[cfg(feature = "cli")]
-pub mod live;
 mod client;
 mod config;
 pub mod datetime;
 mod error;
 #[cfg(feature = "test-support")]
 pub mod fake_kiwi;
+#[cfg(feature = "test-support")]
+pub mod fault_proxy;
 mod ids;
+#[cfg(feature = "cli")]
+pub mod live;
 pub mod models;
 mod query;
 pub mod report;

@@ -4,9 +4,12 @@
 #![allow(clippy::unwrap_used)]
 
 mod e2e;
+mod faults;
 mod fixtures;
 mod naming;
+mod props;
 mod python_names;
 mod render;
 mod robustness;
+mod secrets;
 mod streaming;

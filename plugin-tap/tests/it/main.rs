@@ -9,6 +9,8 @@ mod e2e;
 mod fixtures;
 // The `tap_parser` crate measured against the same corpus, and used as a cross-check.
 mod measure;
+// Generated TAP, well-formed and messy: the properties every reading must have.
+mod props;
 // Inputs nobody wrote on purpose: random lines, truncations, huge streams.
 mod robustness;
 // The incremental behaviour: when results come out, flushing, bailing out, errors.
