@@ -294,6 +294,11 @@ impl Client {
         self.inner.config.base_url()
     }
 
+    /// How long one request may take (see [`ClientBuilder::timeout`]).
+    pub fn timeout(&self) -> Duration {
+        self.inner.opts.timeout
+    }
+
     /// How many HTTP requests this client (and its clones) has sent, retries included.
     pub fn request_count(&self) -> u64 {
         self.inner.requests.load(Ordering::Relaxed)

@@ -790,21 +790,33 @@ fn normalize_url(raw: &str, origin: &Origin) -> Result<String, ConfigError> {
 
 /// Hides `user:password@` in a URL shown in an error.
 fn redact_userinfo(raw: &str) -> String {
-    let Some(scheme_end) = raw.find("://") else {
-        return raw.to_owned();
+    // Whatever the URL looks like (no scheme, `//`, `http//`, `http:/`): the text before any
+    // `@` back to the previous `/` may be `user:password`, and a query or fragment may hold a
+    // token. Both are hidden.
+    let (main, hidden_tail) = match raw.find(['?', '#']) {
+        Some(at) => (&raw[..at], true),
+        None => (raw, false),
     };
-    let authority_start = scheme_end + 3;
-    let authority_end = raw[authority_start..]
-        .find(['/', '?', '#'])
-        .map_or(raw.len(), |i| authority_start + i);
-    match raw[authority_start..authority_end].rfind('@') {
-        Some(at) => format!(
-            "{}***{}",
-            &raw[..authority_start],
-            &raw[authority_start + at..]
-        ),
-        None => raw.to_owned(),
+    let mut out = String::with_capacity(raw.len());
+    let mut segment_start = 0;
+    for (i, c) in main.char_indices() {
+        match c {
+            '/' => {
+                out.push_str(&main[segment_start..=i]);
+                segment_start = i + 1;
+            }
+            '@' => {
+                out.push_str("***@");
+                segment_start = i + 1;
+            }
+            _ => {}
+        }
     }
+    out.push_str(&main[segment_start..]);
+    if hidden_tail {
+        out.push_str("?***");
+    }
+    out
 }
 
 /// Warns when the password would cross the network unencrypted.
@@ -1322,6 +1334,24 @@ mod tests {
         .load()
         .unwrap();
         assert_eq!(config.base_url(), "https://env.example.com");
+    }
+
+    #[test]
+    fn urls_are_shown_without_credentials_or_queries() {
+        for (raw, shown) in [
+            ("https://u:pw@host/kiwi", "https://***@host/kiwi"),
+            ("admin:pw@127.0.0.1", "***@127.0.0.1"),
+            (
+                "//admin:pw@127.0.0.1/json-rpc/",
+                "//***@127.0.0.1/json-rpc/",
+            ),
+            ("http//admin:pw@127.0.0.1", "http//***@127.0.0.1"),
+            ("http:/admin:pw@127.0.0.1/", "http:/***@127.0.0.1/"),
+            ("http://127.0.0.1:9/?token=pw", "http://127.0.0.1:9/?***"),
+            ("https://host/kiwi", "https://host/kiwi"),
+        ] {
+            assert_eq!(redact_userinfo(raw), shown, "{raw}");
+        }
     }
 
     #[test]

@@ -1096,11 +1096,23 @@ impl Reporter {
             }
         }
         if !unsure.is_empty() {
+            // Look for them during a grace period (a lost request may still be queued at the
+            // server); what does not appear is not landed, and never created twice here.
             let names: Vec<String> = unsure.iter().map(|(s, _)| s.clone()).collect();
-            let found = match self.target.product {
-                Some(pid) => self.lookup_cases(pid, &names).await?,
-                None => HashMap::new(),
-            };
+            let mut found = HashMap::new();
+            if let Some(pid) = self.target.product {
+                let grace = grace_period(&self.client);
+                let started = Instant::now();
+                let mut delay = std::time::Duration::from_millis(500);
+                loop {
+                    found = self.lookup_cases(pid, &names).await?;
+                    if found.len() == names.len() || started.elapsed() >= grace {
+                        break;
+                    }
+                    tokio::time::sleep(delay).await;
+                    delay = (delay * 2).min(std::time::Duration::from_secs(5));
+                }
+            }
             for (summary, error) in unsure {
                 match found.get(&summary) {
                     Some(id) => out.push((summary, Ok(*id))),
@@ -1252,52 +1264,56 @@ impl Reporter {
     }
 
     /// Adds comments. A comment whose request got no answer (timeout, reset, 502) may or may
-    /// not exist: it is looked up, and sent again only if it is not there (three rounds).
+    /// not exist, or may still be waiting in the server's queue: it is looked for during a
+    /// grace period and, if it does not appear, reported as not landed, never sent again by
+    /// this process (`--resume` later finds it if it landed after all).
     async fn add_comments(
         &self,
-        mut pending: Vec<(String, TestExecutionId, String)>,
+        pending: Vec<(String, TestExecutionId, String)>,
         failed: &mut HashMap<String, String>,
     ) {
-        for round in 0..3 {
-            if pending.is_empty() {
-                return;
-            }
-            let calls = pending
-                .iter()
-                .map(|(_, id, text)| Call::new("TestExecution.add_comment", json!([id, text])))
-                .collect();
-            let answers = self.client.batch_raw(calls).await;
-            let mut unsure = Vec::new();
-            let mut last_error = HashMap::new();
-            for (target, (method, answer)) in pending.into_iter().zip(answers) {
-                match answer {
-                    Ok(_) => {}
-                    Err(e) if e.is_ambiguous() => {
-                        last_error.insert(target.0.clone(), format!("{method}: {e}"));
-                        unsure.push(target);
-                    }
-                    Err(e) => {
-                        failed
-                            .entry(target.0.clone())
-                            .or_insert_with(|| format!("{method}: {e}"));
-                    }
+        if pending.is_empty() {
+            return;
+        }
+        let calls = pending
+            .iter()
+            .map(|(_, id, text)| Call::new("TestExecution.add_comment", json!([id, text])))
+            .collect();
+        let answers = self.client.batch_raw(calls).await;
+        let mut unsure = Vec::new();
+        let mut last_error = HashMap::new();
+        for (target, (method, answer)) in pending.into_iter().zip(answers) {
+            match answer {
+                Ok(_) => {}
+                Err(e) if e.is_ambiguous() => {
+                    last_error.insert(target.0.clone(), format!("{method}: {e}"));
+                    unsure.push(target);
+                }
+                Err(e) => {
+                    failed
+                        .entry(target.0.clone())
+                        .or_insert_with(|| format!("{method}: {e}"));
                 }
             }
-            if unsure.is_empty() {
-                return;
-            }
+        }
+        let grace = grace_period(&self.client);
+        let started = Instant::now();
+        let mut delay = std::time::Duration::from_millis(500);
+        while !unsure.is_empty() {
             debug!(
-                round,
                 comments = unsure.len(),
-                "comment answers lost, checking"
+                "comment answers lost, looking for them"
             );
-            pending = self.drop_existing_comments(unsure, failed).await;
-            if round == 2 {
-                for (summary, _, _) in pending.drain(..) {
-                    let error = last_error.remove(&summary).unwrap_or_default();
-                    failed.entry(summary).or_insert(error);
-                }
+            unsure = self.drop_existing_comments(unsure, failed).await;
+            if unsure.is_empty() || started.elapsed() >= grace {
+                break;
             }
+            tokio::time::sleep(delay).await;
+            delay = (delay * 2).min(std::time::Duration::from_secs(5));
+        }
+        for (summary, _, _) in unsure {
+            let error = last_error.remove(&summary).unwrap_or_default();
+            failed.entry(summary).or_insert(error);
         }
     }
 }
@@ -1369,7 +1385,13 @@ async fn get_or_create_flag<T: DeserializeOwned + HasId, I>(
             }
             Err(e) if e.is_ambiguous() => {
                 debug!(round, "{method} got no answer ({e}); reading back");
-                if let Some(record) = one::<T>(client, filter_method, query.clone()).await? {
+                // The request may still be queued at the server: look for it during a grace
+                // period before sending it again.
+                let found = poll_now(grace_period(client), || async {
+                    one::<T>(client, filter_method, query.clone()).await
+                })
+                .await?;
+                if let Some(record) = found {
                     // Our lost create most likely made it: count it as ours.
                     return Ok((id(&record), true));
                 }
@@ -1597,6 +1619,31 @@ async fn wait_for_plan(
         debug!("no plan appeared in {limit:?}; creating it");
     }
     Ok(found)
+}
+
+/// How long a request whose answer was lost may still run at the server: the client's own
+/// timeout (a request the client gave up on may be queued behind busy workers about as long),
+/// at least 5 s and at most 30 s.
+fn grace_period(client: &Client) -> std::time::Duration {
+    client.timeout().clamp(
+        std::time::Duration::from_secs(5),
+        std::time::Duration::from_secs(30),
+    )
+}
+
+/// Like [`poll`], but looks once right away.
+async fn poll_now<T, F, Fut>(
+    limit: std::time::Duration,
+    mut look: F,
+) -> Result<Option<T>, ReportError>
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = Result<Option<T>, ReportError>>,
+{
+    if let Some(found) = look().await? {
+        return Ok(Some(found));
+    }
+    poll(limit, look).await
 }
 
 /// Calls `look` with growing pauses (0.2 s doubling to 2 s) until it finds something or
