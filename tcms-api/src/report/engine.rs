@@ -163,7 +163,7 @@ pub struct Options {
     /// created (else now).
     pub started: Option<DateTime<Utc>>,
     /// The longest wait for a plan or shared run that a concurrent process is creating
-    /// (`None`: 30 s for a brand-new version, 60 s for shards with a run key). Tests against
+    /// (`None`: 30 s for a brand-new version, 120 s for shards with a run key). Tests against
     /// a fake server, which has no concurrent processes, set it short.
     pub concurrent_wait: Option<std::time::Duration>,
 }
@@ -463,10 +463,9 @@ impl Reporter {
                 None => product_label.clone(),
             };
 
-            // Whether this process created the version: then it also creates the plan, and
-            // processes racing it wait for that plan instead of creating their own.
-            let mut version_created = false;
-            // Likewise, the process that created the build creates a shared run (run key).
+            // Whether this process created the build (unique: one process wins the race): then
+            // it creates the plan and a shared run (run key), and processes racing it wait for
+            // them instead of creating their own.
             let mut build_created = false;
             let version = match product {
                 Some(pid) => {
@@ -499,7 +498,6 @@ impl Reporter {
                                 |v: &Version| v.id,
                             )
                             .await?;
-                            version_created = created;
                             records.push(Record {
                                 kind: "Version",
                                 id: id.get(),
@@ -597,7 +595,7 @@ impl Reporter {
                                 match wait_for_plan(
                                     &client,
                                     vid,
-                                    version_created || build_created,
+                                    build_created,
                                     settings.run_key.is_some(),
                                     options.concurrent_wait,
                                     query.clone(),
@@ -1578,11 +1576,11 @@ const NEW_VERSION_WAIT: std::time::Duration = std::time::Duration::from_secs(30)
 
 /// The same with a run key: the processes are shards of one pipeline and the one that created
 /// the build is creating the plan and the run.
-const SHARD_WAIT: std::time::Duration = std::time::Duration::from_secs(60);
+const SHARD_WAIT: std::time::Duration = std::time::Duration::from_secs(120);
 
 /// TestPlan has no unique constraint, so concurrent processes (parallel CI shards) would each
-/// create one. The process that created the Version or the Build (unique in Kiwi: exactly one
-/// process wins each) creates the plan; the others wait for it to appear when a concurrent
+/// create one. The process that created the Build (unique in Kiwi: exactly one process wins;
+/// a new version always comes with a new build) creates the plan; the others wait for it to appear when a concurrent
 /// creator is likely: with a run key (shards of one pipeline), or when the version has no plan
 /// at all (brand new). A version that already has other plans, without a run key, gets no wait.
 async fn wait_for_plan(
@@ -1596,15 +1594,35 @@ async fn wait_for_plan(
     if leader {
         return Ok(None);
     }
+    // One read of every plan of the version: ours may have been made since this process last
+    // looked; other plans (another plugin's) mean the version is not new. Reading both at once
+    // leaves no gap for a plan to appear in between.
+    let plans: Vec<TestPlan> = client
+        .call("TestPlan.filter", json!([{"product_version": version}]))
+        .await?;
+    let name = query
+        .get("name")
+        .and_then(Value::as_str)
+        .unwrap_or_default();
+    if let Some(plan) = plans
+        .iter()
+        .filter(|p| {
+            p.name == name
+                && p.product
+                    == query
+                        .get("product")
+                        .and_then(Value::as_i64)
+                        .map(ProductId::new)
+        })
+        .min_by_key(|p| p.id)
+    {
+        return Ok(Some(plan.clone()));
+    }
     let limit = if shards {
         wait.unwrap_or(SHARD_WAIT)
+    } else if !plans.is_empty() {
+        return Ok(None);
     } else {
-        let others: Vec<Value> = client
-            .call("TestPlan.filter", json!([{"product_version": version}]))
-            .await?;
-        if !others.is_empty() {
-            return Ok(None);
-        }
         wait.unwrap_or(NEW_VERSION_WAIT)
     };
     tracing::info!(
