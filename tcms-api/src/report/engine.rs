@@ -444,12 +444,12 @@ impl Reporter {
                     None
                 }
                 None => {
-                    let id = create_product(&client, &product_label).await?;
+                    let (id, created) = create_product(&client, &product_label).await?;
                     records.push(Record {
                         kind: "Product",
                         id: id.get(),
                         name: product_label.clone(),
-                        created: true,
+                        created,
                     });
                     Some(id)
                 }
@@ -1442,7 +1442,9 @@ has_id!(
     PlanType
 );
 
-async fn create_product(client: &Client, name: &str) -> Result<ProductId, ReportError> {
+/// Creates the product (and a Classification if the server has none); says whether this
+/// process created it (`false`: a concurrent process did first).
+async fn create_product(client: &Client, name: &str) -> Result<(ProductId, bool), ReportError> {
     // A fresh Kiwi has no Classification at all (the Python plugins crash there).
     let classes: Vec<Classification> = client.call("Classification.filter", json!([{}])).await?;
     let class = match classes.iter().min_by_key(|c| c.id) {
@@ -1459,7 +1461,7 @@ async fn create_product(client: &Client, name: &str) -> Result<ProductId, Report
             id.get()
         }
     };
-    get_or_create(
+    get_or_create_flag(
         client,
         Call::new(
             "Product.create",
