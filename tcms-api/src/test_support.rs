@@ -305,6 +305,33 @@ fn base36(mut n: u128) -> String {
     String::from_utf8_lossy(&out).into_owned()
 }
 
+/// A plugin binary (`env!("CARGO_BIN_EXE_...")`) set up to report into `product` (version
+/// `v1`, build `b1`) on `server`, with a clean environment: only the server's credentials,
+/// a `HOME` without `.tcms.conf`, and `PATH`.
+pub fn plugin_command(bin: &str, server: &RealServer, product: &str) -> Command {
+    let mut cmd = Command::new(bin);
+    cmd.env_clear()
+        .env("HOME", "/nonexistent-home")
+        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+        .env("TCMS_API_URL", server.url())
+        .env("TCMS_USERNAME", server.username())
+        .env("TCMS_PASSWORD", server.password().expose_secret())
+        .env("TCMS_PRODUCT", product)
+        .env("TCMS_PRODUCT_VERSION", "v1")
+        .env("TCMS_BUILD", "b1");
+    cmd
+}
+
+/// A finished process's exit status, stdout and stderr as one text, for assertion messages.
+pub fn output_text(out: &std::process::Output) -> String {
+    format!(
+        "status {:?}\n--- stdout\n{}--- stderr\n{}",
+        out.status.code(),
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use std::collections::HashSet;

@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
 use tcms_api::Client;
-use tcms_api::test_support::{RealServer, real_server, unique_name};
+use tcms_api::test_support::{RealServer, output_text, plugin_command, real_server, unique_name};
 
 const BIN: &str = env!("CARGO_BIN_EXE_tcms-tap");
 
@@ -23,25 +23,11 @@ fn server() -> RealServer {
 }
 
 fn plugin(server: &RealServer, product: &str) -> Command {
-    let mut cmd = Command::new(BIN);
-    cmd.env_clear()
-        .env("HOME", "/nonexistent-home")
-        .env("TCMS_API_URL", server.url())
-        .env("TCMS_USERNAME", server.username())
-        .env("TCMS_PASSWORD", server.password().expose_secret())
-        .env("TCMS_PRODUCT", product)
-        .env("TCMS_PRODUCT_VERSION", "v1")
-        .env("TCMS_BUILD", "b1");
-    cmd
+    plugin_command(BIN, server, product)
 }
 
 fn text(out: &Output) -> String {
-    format!(
-        "status {:?}\n--- stdout\n{}--- stderr\n{}",
-        out.status.code(),
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    )
+    output_text(out)
 }
 
 async fn executions(client: &Client, run: i64) -> Vec<Value> {
