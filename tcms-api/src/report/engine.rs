@@ -469,107 +469,48 @@ impl Reporter {
             let mut build_created = false;
             let version = match product {
                 Some(pid) => {
-                    let found = one::<Version>(
+                    find_or_create::<Version>(
                         &client,
-                        "Version.filter",
+                        dry,
+                        ("Version", &version_name),
                         json!({"product": pid, "value": version_name}),
+                        &mut records,
                     )
-                    .await?;
-                    match found {
-                        Some(v) => {
-                            records.push(Record {
-                                kind: "Version",
-                                id: v.id.get(),
-                                name: version_name.clone(),
-                                created: false,
-                            });
-                            Some(v.id)
-                        }
-                        None if dry => None,
-                        None => {
-                            let (id, created): (VersionId, bool) = get_or_create_flag(
-                                &client,
-                                Call::new(
-                                    "Version.create",
-                                    json!([{"product": pid, "value": version_name}]),
-                                ),
-                                "Version.filter",
-                                json!({"product": pid, "value": version_name}),
-                                |v: &Version| v.id,
-                            )
-                            .await?;
-                            records.push(Record {
-                                kind: "Version",
-                                id: id.get(),
-                                name: version_name.clone(),
-                                created,
-                            });
-                            Some(id)
-                        }
-                    }
+                    .await?
+                    .0
                 }
                 None => None,
-            };
-            if version.is_none() {
-                records.push(Record {
-                    kind: "Version",
-                    id: 0,
-                    name: version_name.clone(),
-                    created: true,
-                });
             }
-
+            .map(VersionId::new);
             let build = match version {
                 Some(vid) => {
-                    let found = one::<Build>(
+                    let (id, created) = find_or_create::<Build>(
                         &client,
-                        "Build.filter",
+                        dry,
+                        ("Build", &build_name),
                         json!({"version": vid, "name": build_name}),
+                        &mut records,
                     )
                     .await?;
-                    match found {
-                        Some(b) => {
-                            records.push(Record {
-                                kind: "Build",
-                                id: b.id.get(),
-                                name: build_name.clone(),
-                                created: false,
-                            });
-                            Some(b.id)
-                        }
-                        None if dry => None,
-                        None => {
-                            let (id, created): (BuildId, bool) = get_or_create_flag(
-                                &client,
-                                Call::new(
-                                    "Build.create",
-                                    json!([{"version": vid, "name": build_name}]),
-                                ),
-                                "Build.filter",
-                                json!({"version": vid, "name": build_name}),
-                                |b: &Build| b.id,
-                            )
-                            .await?;
-                            build_created = created;
-                            records.push(Record {
-                                kind: "Build",
-                                id: id.get(),
-                                name: build_name.clone(),
-                                created,
-                            });
-                            Some(id)
-                        }
-                    }
+                    build_created = created;
+                    id
                 }
                 None => None,
-            };
-            if build.is_none() {
-                records.push(Record {
-                    kind: "Build",
-                    id: 0,
-                    name: build_name.clone(),
-                    created: true,
-                });
+            }
+            .map(BuildId::new);
+            // Without the parent (a dry run that would create it), these would be created too.
+            for (kind, parent_missing, name) in [
+                ("Version", product.is_none(), &version_name),
+                ("Build", version.is_none(), &build_name),
+            ] {
+                if parent_missing {
+                    records.push(Record {
+                        kind,
+                        id: 0,
+                        name: name.clone(),
+                        created: true,
+                    });
+                }
             }
             target.build = build;
 
@@ -1441,6 +1382,36 @@ has_id!(
     Classification,
     PlanType
 );
+
+/// Finds the `kind` record matching `values` (`Version.filter`), or creates it from the same
+/// values (`Version.create`, race-safe) unless in a dry run; records what happened. Returns its
+/// id (`None`: a dry run would create it) and whether this process created it.
+async fn find_or_create<T: DeserializeOwned + HasId>(
+    client: &Client,
+    dry: bool,
+    (kind, name): (&'static str, &str),
+    values: Value,
+    records: &mut Vec<Record>,
+) -> Result<(Option<i64>, bool), ReportError> {
+    let filter = format!("{kind}.filter");
+    let (id, created) = match one::<T>(client, &filter, values.clone()).await? {
+        Some(found) => (Some(found.id_value()), false),
+        None if dry => (None, true),
+        None => {
+            let create = Call::new(format!("{kind}.create"), json!([values.clone()]));
+            let (id, created) =
+                get_or_create_flag(client, create, &filter, values, |r: &T| r.id_value()).await?;
+            (Some(id), created)
+        }
+    };
+    records.push(Record {
+        kind,
+        id: id.unwrap_or(0),
+        name: name.to_owned(),
+        created,
+    });
+    Ok((id, created))
+}
 
 /// Creates the product (and a Classification if the server has none); says whether this
 /// process created it (`false`: a concurrent process did first).
