@@ -7,9 +7,9 @@ use std::process::Command;
 
 use tcms_api::Client;
 use tcms_api::report::{Attempt, Options, Outcome, PluginInfo, Reporter, Settings, TestResult};
-use tcms_api::test_support::{real_server, unique_name};
+use tcms_test_kit::server::{real_server, unique_name};
 
-fn script(name: &str, server: &tcms_api::test_support::RealServer) -> Command {
+fn script(name: &str, server: &tcms_test_kit::server::RealServer) -> Command {
     let mut cmd = Command::new(match name {
         "plan-runs" => env!("CARGO_BIN_EXE_plan-runs"),
         _ => env!("CARGO_BIN_EXE_set-status"),

@@ -157,6 +157,7 @@ impl<R: BufRead> BufRead for Tracked<R> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use tcms_test_kit::io::Trickle;
 
     fn read_all<R: BufRead>(t: &mut Tracked<R>) {
         let mut sink = Vec::new();
@@ -193,22 +194,6 @@ mod tests {
         assert_eq!(t.position(7), Position { line: 4, column: 2 });
     }
 
-    /// Gives out one byte per read.
-    struct Trickle<'a>(&'a [u8]);
-
-    impl Read for Trickle<'_> {
-        fn read(&mut self, out: &mut [u8]) -> io::Result<usize> {
-            match (self.0.split_first(), out.first_mut()) {
-                (Some((&b, rest)), Some(slot)) => {
-                    *slot = b;
-                    self.0 = rest;
-                    Ok(1)
-                }
-                _ => Ok(0),
-            }
-        }
-    }
-
     #[test]
     fn byte_order_mark_split_across_reads() {
         for input in [
@@ -218,7 +203,7 @@ mod tests {
             b"\xEF\xBB",
             b"",
         ] {
-            let mut t = Tracked::new(io::BufReader::with_capacity(1, Trickle(input)));
+            let mut t = Tracked::new(io::BufReader::with_capacity(1, Trickle::new(input)));
             let mut out = Vec::new();
             t.read_to_end(&mut out).unwrap();
             let want = input.strip_prefix(UTF8_BOM).unwrap_or(input);

@@ -12,7 +12,7 @@
 //! - [`world`] is the per-scenario state: its own current-thread tokio runtime, its own fake
 //!   server, the plugin's environment and results, and what the last action gave.
 //! - [`kiwi`] is a stateful in-memory Kiwi TCMS on top of
-//!   [`tcms_api::fake_kiwi::FakeKiwi`]: the reporting engine runs against it unchanged, and
+//!   [`tcms_test_kit::fake::FakeKiwi`]: the reporting engine runs against it unchanged, and
 //!   the scenarios check both the calls it made and what landed.
 //!
 //! A scenario tagged `@bug` is reported as ignored: it states behaviour the engine does not
@@ -32,7 +32,6 @@
 //! names.
 #![warn(missing_docs)]
 
-pub mod kiwi;
 pub mod runner;
 pub mod steps;
 pub mod world;

@@ -4,13 +4,13 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
-use tcms_api::fake_kiwi::{FakeKiwi, RecordedCall};
 use tcms_api::report::{Options, PluginInfo, ReportError, Reporter, Settings, Summary, TestResult};
 use tcms_api::{Client, Config, ConfigError};
+use tcms_test_kit::fake::{FakeKiwi, RecordedCall};
 use tempfile::TempDir;
 use tokio::runtime::Runtime;
 
-use crate::kiwi::{Db, Kiwi};
+use tcms_test_kit::kiwi::{Db, Kiwi};
 
 /// How the plugin hands its results to the engine.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

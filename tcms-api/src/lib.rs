@@ -114,9 +114,6 @@
 //! # Features
 //!
 //! - `cli`: [`cli`], the options, logging, exit codes and report sequence shared by the plugins.
-//! - `test-support`: `fake_kiwi` (a Kiwi JSON-RPC fake on wiremock), `test_support` (finds or
-//!   starts the real Kiwi used by end-to-end tests) and `fault_proxy` (a proxy that injects
-//!   network faults in front of it).
 #![warn(missing_docs)]
 
 #[cfg(feature = "cli")]
@@ -125,10 +122,6 @@ mod client;
 mod config;
 pub mod datetime;
 mod error;
-#[cfg(feature = "test-support")]
-pub mod fake_kiwi;
-#[cfg(feature = "test-support")]
-pub mod fault_proxy;
 mod ids;
 #[cfg(feature = "cli")]
 pub mod live;
@@ -136,8 +129,6 @@ pub mod models;
 mod query;
 pub mod report;
 mod rpc;
-#[cfg(feature = "test-support")]
-pub mod test_support;
 
 pub use client::{Answer, Client, ClientBuilder, ServerVersion, USER_AGENT};
 pub use config::{Config, ConfigBuilder, Secret};

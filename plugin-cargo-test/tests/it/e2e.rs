@@ -14,7 +14,7 @@ use std::sync::OnceLock;
 use chrono::{NaiveDateTime, Utc};
 use serde_json::{Value, json};
 use tcms_api::Client;
-use tcms_api::test_support::{RealServer, real_server, unique_name};
+use tcms_test_kit::server::{RealServer, real_server, unique_name};
 
 const CARGO_TOML: &str = r#"[package]
 name = "e2e-crate"

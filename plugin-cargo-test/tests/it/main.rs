@@ -6,7 +6,7 @@
 //!   codes, configuration errors).
 //! - `e2e`: a generated crate (built once, under the target directory) run by real
 //!   `cargo test`, reported through the harness and through the program into the real Kiwi
-//!   TCMS of [`tcms_api::test_support::real_server`], checked with `tcms_api::Client`.
+//!   TCMS of [`tcms_test_kit::server::real_server`], checked with `tcms_api::Client`.
 
 mod e2e;
 mod parser;

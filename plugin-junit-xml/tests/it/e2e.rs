@@ -6,7 +6,7 @@ use std::process::{Command, Output, Stdio};
 
 use serde_json::{Value, json};
 use tcms_api::Client;
-use tcms_api::test_support::{RealServer, output_text, plugin_command, real_server, unique_name};
+use tcms_test_kit::server::{RealServer, output_text, plugin_command, real_server, unique_name};
 
 const BIN: &str = env!("CARGO_BIN_EXE_tcms-junit-xml");
 

@@ -1,5 +1,5 @@
 //! `tcms-junit-xml` through network faults, against the real Kiwi TCMS behind
-//! [`tcms_api::fault_proxy`]: every result lands exactly once, or the report exits 1 saying how
+//! [`tcms_test_kit::proxy`]: every result lands exactly once, or the report exits 1 saying how
 //! many did not land and `--resume` completes it to the same exact state, with no duplicate
 //! case, execution or comment.
 //!
@@ -21,9 +21,9 @@ use plugin_junit_xml::JunitParser;
 use serde_json::{Value, json};
 use tcms_api::Client;
 use tcms_api::datetime::parse_kiwi;
-use tcms_api::fault_proxy::{FaultCounts, FaultProxy, ProxyFault};
 use tcms_api::report::{Merged, case_summary};
-use tcms_api::test_support::{RealServer, real_server, unique_name};
+use tcms_test_kit::proxy::{FaultCounts, FaultProxy, ProxyFault};
+use tcms_test_kit::server::{RealServer, real_server, unique_name};
 
 const BIN: &str = env!("CARGO_BIN_EXE_tcms-junit-xml");
 

@@ -15,7 +15,7 @@
 //! smallest input found. Inputs the fuzzers found are in `fuzz/regressions/junit/` and are
 //! replayed here too. The coverage-guided fuzzers are `scripts/fuzz`.
 
-use std::io::{self, BufReader, Read};
+use std::io::BufReader;
 use std::path::Path;
 
 use plugin_junit_xml::{JunitParser, ParseError};
@@ -23,6 +23,7 @@ use proptest::prelude::*;
 use proptest::strategy::ValueTree;
 use proptest::test_runner::{Config, RngAlgorithm, TestRng, TestRunner};
 use tcms_api::report::TestResult;
+use tcms_test_kit::io::Trickle;
 
 /// The seed of every run (32 bytes for ChaCha).
 const SEED: &[u8; 32] = b"kiwitcms-rs plugin-junit-xml pt1";
@@ -469,22 +470,6 @@ fn local(name: &str) -> &str {
 
 // ------------------------------------------------------------------ the checks ---
 
-/// Gives out one byte per read.
-struct Trickle<'a>(&'a [u8]);
-
-impl Read for Trickle<'_> {
-    fn read(&mut self, out: &mut [u8]) -> io::Result<usize> {
-        match (self.0.split_first(), out.first_mut()) {
-            (Some((&b, rest)), Some(slot)) => {
-                *slot = b;
-                self.0 = rest;
-                Ok(1)
-            }
-            _ => Ok(0),
-        }
-    }
-}
-
 type Item = Result<TestResult, ParseError>;
 
 /// Items as comparable text: the results' `Debug`, the errors' message (with its position).
@@ -567,8 +552,11 @@ fn check_bytes(bytes: &[u8]) -> Result<Vec<Item>, TestCaseError> {
     let again: Vec<Item> = JunitParser::new(bytes, "props.xml").collect();
     prop_assert_eq!(comparable(&again), comparable(&items), "parsed twice");
 
-    let trickled: Vec<Item> =
-        JunitParser::new(BufReader::with_capacity(1, Trickle(bytes)), "props.xml").collect();
+    let trickled: Vec<Item> = JunitParser::new(
+        BufReader::with_capacity(1, Trickle::new(bytes)),
+        "props.xml",
+    )
+    .collect();
     prop_assert_eq!(
         comparable(&trickled),
         comparable(&items),

@@ -13,8 +13,8 @@ use std::net::TcpListener;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
-use tcms_api::fault_proxy::{FaultProxy, ProxyFault};
-use tcms_api::test_support::{RealServer, real_server, unique_name};
+use tcms_test_kit::proxy::{FaultProxy, ProxyFault};
+use tcms_test_kit::server::{RealServer, real_server, unique_name};
 
 const BIN: &str = env!("CARGO_BIN_EXE_tcms-junit-xml");
 

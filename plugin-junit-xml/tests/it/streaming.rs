@@ -8,6 +8,7 @@ use tcms_api::report::Outcome;
 
 use crate::fixtures;
 use crate::render::render;
+use tcms_test_kit::io::Trickle;
 
 /// An endless junit.xml document: a suite that never ends. Counts the bytes handed out.
 struct Endless {
@@ -136,30 +137,17 @@ fn the_iterator_is_fused_after_an_error() {
     assert!(parser.next().is_none());
 }
 
-/// Gives out one byte per read.
-struct Trickle<'a>(&'a [u8]);
-
-impl Read for Trickle<'_> {
-    fn read(&mut self, out: &mut [u8]) -> io::Result<usize> {
-        match (self.0.split_first(), out.first_mut()) {
-            (Some((&b, rest)), Some(slot)) => {
-                *slot = b;
-                self.0 = rest;
-                Ok(1)
-            }
-            _ => Ok(0),
-        }
-    }
-}
-
 #[test]
 fn one_byte_reads_give_the_same_results_and_positions() {
     for path in fixtures::all() {
         let bytes = std::fs::read(&path).unwrap();
         let name = fixtures::short_name(&path);
         let whole: Vec<_> = JunitParser::new(bytes.as_slice(), name.as_str()).collect();
-        let trickled: Vec<_> =
-            JunitParser::new(BufReader::with_capacity(1, Trickle(&bytes)), name.as_str()).collect();
+        let trickled: Vec<_> = JunitParser::new(
+            BufReader::with_capacity(1, Trickle::new(&bytes)),
+            name.as_str(),
+        )
+        .collect();
         assert_eq!(render(&trickled), render(&whole), "{name}");
     }
 }

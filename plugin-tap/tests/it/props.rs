@@ -18,13 +18,14 @@
 //! smallest input found. Inputs the fuzzers found are in `fuzz/regressions/tap_*/` and are
 //! replayed here too. The coverage-guided fuzzers are `scripts/fuzz`.
 
-use std::io::{self, BufRead, BufReader, Read};
+use std::io::{BufRead, BufReader};
 use std::path::Path;
 
 use plugin_tap::{Options, ParseError, Results, Summary, parse_str};
 use proptest::prelude::*;
 use proptest::test_runner::{Config, RngAlgorithm, TestRng, TestRunner};
 use tcms_api::report::{Outcome, TestResult};
+use tcms_test_kit::io::Trickle;
 
 /// The seed of every run (32 bytes for ChaCha).
 const SEED: &[u8; 32] = b"kiwitcms-rs plugin-tap props pt1";
@@ -450,22 +451,6 @@ impl Input {
 
 // ------------------------------------------------------------------ the checks ---
 
-/// Gives out one byte per read.
-struct Trickle<'a>(&'a [u8]);
-
-impl Read for Trickle<'_> {
-    fn read(&mut self, out: &mut [u8]) -> io::Result<usize> {
-        match (self.0.split_first(), out.first_mut()) {
-            (Some((&b, rest)), Some(slot)) => {
-                *slot = b;
-                self.0 = rest;
-                Ok(1)
-            }
-            _ => Ok(0),
-        }
-    }
-}
-
 /// Everything one reading gave.
 #[derive(Debug, PartialEq)]
 struct Reading {
@@ -575,7 +560,10 @@ fn check_bytes(bytes: &[u8], options: &Options) -> Result<Reading, TestCaseError
     let whole = read(bytes, options.clone());
     check_reading(bytes, &whole)?;
 
-    let trickled = read(BufReader::with_capacity(1, Trickle(bytes)), options.clone());
+    let trickled = read(
+        BufReader::with_capacity(1, Trickle::new(bytes)),
+        options.clone(),
+    );
     prop_assert_eq!(&trickled, &whole, "one byte at a time");
 
     if let Ok(text) = std::str::from_utf8(bytes) {

@@ -2,7 +2,7 @@
 //! report).
 
 use serde_json::Value;
-use tcms_api::fake_kiwi::RecordedCall;
+use tcms_test_kit::fake::RecordedCall;
 
 use super::{Args, Expect, StepFn, check, pairs, parse_expect, parse_times, resolve_ref};
 use crate::world::World;

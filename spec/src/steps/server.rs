@@ -5,8 +5,8 @@
 use serde_json::{Value, json};
 
 use super::{Args, StepFn};
-use crate::kiwi::Db;
 use crate::world::World;
+use tcms_test_kit::kiwi::Db;
 
 /// The server step table.
 pub(super) const STEPS: &[(&str, StepFn)] = &[
@@ -131,7 +131,7 @@ fn run(world: &mut World, args: &Args<'_>) -> Result<(), String> {
         db.call(
             "TestRun.create",
             json!([{"summary": args.get(1), "plan": plan, "build": build,
-                    "manager": crate::kiwi::CALLER_ID}]),
+                    "manager": tcms_test_kit::kiwi::CALLER_ID}]),
         )
         .map(|_| ())
     })
@@ -176,7 +176,7 @@ fn user(world: &mut World, args: &Args<'_>) -> Result<(), String> {
         if db.users.iter().any(|u| u.id == id) {
             return Err(format!("user id {id} is taken"));
         }
-        db.users.push(crate::kiwi::User {
+        db.users.push(tcms_test_kit::kiwi::User {
             id,
             username: args.get(1).to_owned(),
         });

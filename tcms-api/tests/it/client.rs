@@ -6,8 +6,8 @@ use std::time::{Duration, Instant};
 use anyhow::{Context, bail};
 use serde::Deserialize;
 use serde_json::{Value, json};
-use tcms_api::fake_kiwi::{DEFAULT_PASSWORD, DEFAULT_USERNAME, FakeKiwi, Fault, RpcFault};
 use tcms_api::{Call, Client, Config, Error, USER_AGENT};
+use tcms_test_kit::fake::{DEFAULT_PASSWORD, DEFAULT_USERNAME, FakeKiwi, Fault, RpcFault};
 
 type TestResult = anyhow::Result<()>;
 

@@ -8,7 +8,7 @@ use tcms_api::Client;
 use tcms_api::report::{
     Attempt, KiwiStatus, Options, Outcome, PluginInfo, ReportError, Reporter, Settings, TestResult,
 };
-use tcms_api::test_support::{real_server, unique_name};
+use tcms_test_kit::server::{real_server, unique_name};
 
 fn client() -> Client {
     let server = real_server().unwrap_or_else(|e| panic!("no Kiwi TCMS for end-to-end tests: {e}"));

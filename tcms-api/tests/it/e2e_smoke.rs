@@ -3,7 +3,7 @@
 
 use serde_json::{Value, json};
 use tcms_api::Client;
-use tcms_api::test_support::{real_server, unique_name};
+use tcms_test_kit::server::{real_server, unique_name};
 
 #[tokio::test]
 async fn logs_in_reads_the_version_and_filters_products() {

@@ -1,7 +1,7 @@
 //! Integration tests of tcms-api: one test binary, one module per topic.
 //!
 //! Modules named `e2e_*` talk to a real Kiwi TCMS through
-//! [`tcms_api::test_support::real_server`]: run them with `scripts/test`, or with plain
+//! [`tcms_test_kit::server::real_server`]: run them with `scripts/test`, or with plain
 //! `cargo test`, which starts the local server from `scripts/kiwi-server` on first use.
 
 // Test helpers may unwrap: a failed step is a failed test.

@@ -34,9 +34,9 @@
 
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
+use crate::fake::{DEFAULT_USERNAME, FakeKiwi, HandlerResult, RpcFault};
 use chrono::{NaiveDate, NaiveDateTime, Timelike, Utc};
 use serde_json::{Map, Value, json};
-use tcms_api::fake_kiwi::{DEFAULT_USERNAME, FakeKiwi, HandlerResult, RpcFault};
 
 /// The id of the user the plugin logs in as (id 1 is django-guardian's `AnonymousUser`).
 pub const CALLER_ID: i64 = 2;

@@ -17,7 +17,7 @@
 //!
 //! ```no_run
 //! # async fn demo() -> Result<(), Box<dyn std::error::Error>> {
-//! use tcms_api::test_support::{real_server, unique_name};
+//! use tcms_test_kit::server::{real_server, unique_name};
 //!
 //! let server = real_server()?;
 //! let client = tcms_api::Client::new(server.config())?;
@@ -36,7 +36,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, OnceLock};
 use std::time::{SystemTime, UNIX_EPOCH};
 
-use crate::{Config, ConfigError, Secret};
+use tcms_api::{Config, ConfigError, Secret};
 
 /// Environment variable: base URL of the Kiwi TCMS for end-to-end tests.
 pub const E2E_URL: &str = "TCMS_E2E_URL";

@@ -61,7 +61,7 @@
 //!
 //! ```no_run
 //! use serde_json::json;
-//! use tcms_api::fake_kiwi::{FakeKiwi, RpcFault};
+//! use tcms_test_kit::fake::{FakeKiwi, RpcFault};
 //!
 //! # async fn demo() -> Result<(), Box<dyn std::error::Error>> {
 //! let fake = FakeKiwi::builder().version("16.2").start().await;
@@ -89,7 +89,7 @@ use serde_json::{Map, Value, json};
 use wiremock::matchers::{method, path};
 use wiremock::{Mock, MockServer, Request, Respond, ResponseTemplate};
 
-use crate::{Client, ClientBuilder, Config, ConfigError, Error, ServerVersion};
+use tcms_api::{Client, ClientBuilder, Config, ConfigError, Error, ServerVersion};
 
 /// The user name the fake accepts unless [`FakeKiwiBuilder::username`] says otherwise.
 pub const DEFAULT_USERNAME: &str = "fake-tester";

@@ -39,9 +39,9 @@
 //! connects to a loopback upstream.
 //!
 //! ```no_run
-//! use tcms_api::fault_proxy::FaultProxy;
+//! use tcms_test_kit::proxy::FaultProxy;
 //!
-//! # fn demo() -> Result<(), tcms_api::fault_proxy::ProxyError> {
+//! # fn demo() -> Result<(), tcms_test_kit::proxy::ProxyError> {
 //! let proxy = FaultProxy::builder("http://127.0.0.1:8080")
 //!     .seed(7)
 //!     .rate(0.15)
