@@ -1,6 +1,6 @@
 //! `plugin-junit-xml`: [`JunitParser`] over any input, to the end.
 
-use plugin_junit_xml::{JunitParser, ParseError};
+use tcms_junit_xml::{JunitParser, ParseError};
 use tcms_api::report::TestResult;
 
 use crate::alloc::peak_during;
@@ -139,7 +139,7 @@ fn check_error(error: &ParseError, lines: &[u64]) {
 }
 
 fn check_result(result: &TestResult, lines: &[u64]) {
-    assert!(!result.attempts.is_empty(), "{result:?}");
+    assert!(!result.attempts().is_empty(), "{result:?}");
     let line = result.origin.line.unwrap_or(0);
     assert!(
         line >= 1 && line <= lines.len() as u64,

@@ -30,7 +30,7 @@ pub fn check(data: &[u8]) {
         // A name may be empty: a JSON event with `"name": ""` gives one (found by this target,
         // `regressions/cargo_test/json-empty-name.txt`); the reporting engine refuses such a
         // result with "a test case needs a name that is not blank".
-        assert!(!result.attempts.is_empty(), "{result:?}");
+        assert!(!result.attempts().is_empty(), "{result:?}");
     }
     for problem in &parsed.problems {
         assert!(problem.line <= lines, "{problem:?} in {lines} lines");

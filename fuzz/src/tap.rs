@@ -1,7 +1,7 @@
 //! `plugin-tap`: [`Parser::push_bytes`] line by line, [`Results`] over a reader, and
 //! [`parse_str`].
 
-use plugin_tap::{Options, ParseError, Parser, Results, Summary, parse_str};
+use tcms_tap::{Options, ParseError, Parser, Results, Summary, parse_str};
 use tcms_api::report::TestResult;
 
 use crate::alloc::peak_during;
@@ -179,7 +179,7 @@ fn options_for_text(data: &[u8]) -> Options {
 }
 
 fn check_result(result: &TestResult, lines: usize) {
-    assert_eq!(result.attempts.len(), 1, "{result:?}");
+    assert_eq!(result.attempts().len(), 1, "{result:?}");
     assert!(!result.name.trim().is_empty(), "{result:?}");
     let line = result.origin.line.unwrap_or(0);
     assert!(

@@ -9,28 +9,16 @@ use std::time::{Duration, Instant};
 use chrono::{TimeDelta, Utc};
 use libtest_mimic::{Arguments, Completion, Failed};
 use tcms_api::Config;
-use tcms_api::cli::CommonArgs;
-use tcms_api::report::{Attempt, Origin, Outcome, PluginInfo, Settings, Summary, TestResult};
+use tcms_api::env::EnvVars;
+use tcms_api::report::{
+    Attempt, Options, Origin, Outcome, PluginInfo, Settings, Summary, TestResult,
+};
 
 use crate::live::{LiveOptions, LiveReport, LiveReporter, Sink};
 use crate::naming::{case_name, target_of_binary};
 
-/// The environment variables the harness reads (besides the engine's, see
-/// [`tcms_api::cli::ENV_HELP`]).
-pub mod vars {
-    /// `1` (also `true`, `yes`, `on`) reports, `dry-run` resolves everything read-only and
-    /// changes nothing, unset or `0` (`false`, `no`, `off`) leaves `cargo test` as it is.
-    pub const REPORT: &str = "TCMS_REPORT";
-    /// `1`: a result that could not be reported makes the test binary exit with status 1
-    /// (default: it is only printed).
-    pub const STRICT: &str = "TCMS_REPORT_STRICT";
-    /// Seconds to wait, after the last test, for the results to reach Kiwi TCMS (default 300).
-    pub const TIMEOUT: &str = "TCMS_REPORT_TIMEOUT";
-    /// Write a JSON receipt of what was reported to this file (as `--receipt`).
-    pub const RECEIPT: &str = "TCMS_REPORT_RECEIPT";
-    /// Log filter of the reporting thread (default `warn`), e.g. `tcms_api=debug`.
-    pub const LOG: &str = "TCMS_REPORT_LOG";
-}
+/// The exit status of a harness whose reporting was refused, or (strict) incomplete.
+const FAILURE: u8 = 1;
 
 /// How long the harness waits for the last results by default.
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(300);
@@ -354,7 +342,7 @@ fn notes_text(fixed: &[String], found: &[String]) -> Option<String> {
     (!all.is_empty()).then(|| all.join("\n"))
 }
 
-/// Whether and how to report, from [`vars::REPORT`].
+/// Whether and how to report, from [`EnvVars::TCMS_REPORT`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Mode {
     Off,
@@ -373,12 +361,12 @@ fn flag(name: &str, value: Option<&str>) -> Result<bool, String> {
 fn mode(value: Option<&str>) -> Result<Mode, String> {
     match value.map(|v| v.trim().to_ascii_lowercase()).as_deref() {
         Some("dry-run" | "dry_run" | "dryrun") => Ok(Mode::DryRun),
-        other => match flag(vars::REPORT, other) {
+        other => match flag(EnvVars::TCMS_REPORT, other) {
             Ok(true) => Ok(Mode::Report),
             Ok(false) => Ok(Mode::Off),
             Err(_) => Err(format!(
                 "{}={:?}: expected 1 (report), dry-run, or 0 (do not report)",
-                vars::REPORT,
+                EnvVars::TCMS_REPORT,
                 value.unwrap_or_default()
             )),
         },
@@ -407,10 +395,10 @@ pub enum Reporting {
     /// Not switched on (or `--list`, or no test selected).
     Off,
     /// Switched on but not usable: the configuration is missing or invalid, or
-    /// [`vars::REPORT`] has an unknown value. No test ran.
+    /// [`EnvVars::TCMS_REPORT`] has an unknown value. No test ran.
     Refused(String),
     /// Results were reported; see [`LiveReport::is_complete`].
-    Done(LiveReport),
+    Done(Box<LiveReport>),
 }
 
 /// The outcome of [`run`]: libtest-mimic's counts and what was reported.
@@ -420,21 +408,19 @@ pub struct Conclusion {
     pub tests: libtest_mimic::Conclusion,
     /// What happened to the reporting.
     pub reporting: Reporting,
-    /// [`vars::STRICT`] was set.
+    /// [`EnvVars::TCMS_REPORT_STRICT`] was set.
     pub strict: bool,
 }
 
 impl Conclusion {
     /// The exit status as a number: 101 when a test failed (as libtest), 1 when reporting was
-    /// switched on but refused, or when some results were not reported and [`vars::STRICT`]
+    /// switched on but refused, or when some results were not reported and [`EnvVars::TCMS_REPORT_STRICT`]
     /// is set; else 0.
     pub fn exit_status(&self) -> u8 {
         match &self.reporting {
-            Reporting::Refused(_) => tcms_api::cli::exit::FAILURE,
+            Reporting::Refused(_) => FAILURE,
             _ if self.tests.has_failed() => 101,
-            Reporting::Done(report) if self.strict && !report.is_complete() => {
-                tcms_api::cli::exit::FAILURE
-            }
+            Reporting::Done(report) if self.strict && !report.is_complete() => FAILURE,
             _ => 0,
         }
     }
@@ -483,14 +469,17 @@ impl Harness {
     }
 
     /// Runs the trials like [`libtest_mimic::run`] (same command line, output and counts)
-    /// and, when [`vars::REPORT`] is set, reports every result live (see the crate docs).
+    /// and, when [`EnvVars::TCMS_REPORT`] is set, reports every result live (see the crate docs).
     pub fn run(self, args: &Arguments, trials: Vec<Trial>) -> Conclusion {
         let env = |name: &str| std::env::var(name).ok();
-        let mode = match mode(env(vars::REPORT).as_deref()) {
+        let mode = match mode(env(EnvVars::TCMS_REPORT).as_deref()) {
             Ok(mode) => mode,
             Err(message) => return refused(message),
         };
-        let strict = match flag(vars::STRICT, env(vars::STRICT).as_deref()) {
+        let strict = match flag(
+            EnvVars::TCMS_REPORT_STRICT,
+            env(EnvVars::TCMS_REPORT_STRICT).as_deref(),
+        ) {
             Ok(strict) => strict,
             Err(_) if mode == Mode::Off => false,
             Err(message) => return refused(message),
@@ -499,7 +488,7 @@ impl Harness {
             eprintln!(
                 "tcms-cargo-test: {} is ignored under cargo nextest (one process per test): run \
                  `tcms-cargo-test -- cargo nextest run` instead",
-                vars::REPORT
+                EnvVars::TCMS_REPORT
             );
         }
         if mode == Mode::Off || args.list || std::env::var_os("NEXTEST").is_some() {
@@ -517,14 +506,14 @@ impl Harness {
         if let Err(message) = check_configuration(&plugin) {
             return refused(message);
         }
-        let timeout = match env(vars::TIMEOUT) {
+        let timeout = match env(EnvVars::TCMS_REPORT_TIMEOUT) {
             None => DEFAULT_TIMEOUT,
             Some(v) => match v.trim().parse::<u64>() {
                 Ok(secs) => Duration::from_secs(secs),
                 Err(_) => {
                     return refused(format!(
                         "{}={v:?}: expected a number of seconds",
-                        vars::TIMEOUT
+                        EnvVars::TCMS_REPORT_TIMEOUT
                     ));
                 }
             },
@@ -565,15 +554,10 @@ impl Harness {
             };
         }
 
-        let receipt = env(vars::RECEIPT).filter(|r| !r.trim().is_empty());
-        let common = match common_args(mode == Mode::DryRun, receipt) {
-            Ok(common) => common,
-            Err(message) => return refused(message),
-        };
-        let mut options = LiveOptions::new(plugin, common);
-        options.eager = true;
-        options.started = Some(Utc::now());
-        options.thread_logging = true;
+        let receipt = env(EnvVars::TCMS_REPORT_RECEIPT).filter(|r| !r.trim().is_empty());
+        let options = LiveOptions::new(plugin, report_options(mode == Mode::DryRun, receipt))
+            .eager(true)
+            .on_thread_start(thread_logger);
         let mut live = LiveReporter::spawn(options);
         install_panic_hook();
         let sink = live.sink();
@@ -588,51 +572,60 @@ impl Harness {
         drop(sink);
         let tests = libtest_mimic::run(args, to_run);
         let report = live.finish(Some(timeout));
+        if let Some(summary) = &report.summary {
+            for line in summary.failure_lines(20) {
+                eprintln!("{line}");
+            }
+            println!("{}", summary.line());
+        }
         for error in &report.errors {
             eprintln!("tcms-cargo-test: {error}");
         }
         if strict && !report.is_complete() && !tests.has_failed() {
             eprintln!(
                 "tcms-cargo-test: some results were not reported and {} is set: exit status 1",
-                vars::STRICT
+                EnvVars::TCMS_REPORT_STRICT
             );
         }
         Conclusion {
             tests,
-            reporting: Reporting::Done(report),
+            reporting: Reporting::Done(Box::new(report)),
             strict,
         }
     }
 }
 
-/// The options the command-line plugins take, as the harness sets them (from the
-/// environment: the test binary's command line is libtest's).
-#[derive(Debug, clap::Parser)]
-struct HarnessArgs {
-    #[command(flatten)]
-    common: CommonArgs,
+/// The engine's options, from the environment (the test binary's command line is libtest's).
+/// No journal in the user's crate: running the tests again is how a harness report is
+/// completed.
+fn report_options(dry_run: bool, receipt: Option<String>) -> Options {
+    Options::new()
+        .dry_run(dry_run)
+        .started(Some(Utc::now()))
+        .receipt(receipt.map(Into::into))
 }
 
-fn common_args(dry_run: bool, receipt: Option<String>) -> Result<CommonArgs, String> {
-    // No journal in the user's crate: running the tests again is how a harness report is
-    // completed.
-    let mut argv = vec!["tcms-cargo-test".to_owned(), "--no-journal".to_owned()];
-    if dry_run {
-        argv.push("--dry-run".to_owned());
-    }
-    if let Some(receipt) = receipt {
-        argv.push(format!("--receipt={receipt}"));
-    }
-    <HarnessArgs as clap::Parser>::try_parse_from(argv)
-        .map(|a| a.common)
-        .map_err(|e| e.to_string())
+/// A stderr subscriber for the reporting thread only: warnings, or `TCMS_REPORT_LOG` (the
+/// test binary's own global subscriber is left alone).
+fn thread_logger() -> tracing::subscriber::DefaultGuard {
+    let filter = std::env::var(EnvVars::TCMS_REPORT_LOG)
+        .ok()
+        .and_then(|f| tracing_subscriber::EnvFilter::try_new(f).ok())
+        .unwrap_or_else(|| tracing_subscriber::EnvFilter::new("warn"));
+    let subscriber = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_ansi(false)
+        .without_time()
+        .finish();
+    tracing::subscriber::set_default(subscriber)
 }
 
 fn refused(message: String) -> Conclusion {
     eprintln!("tcms-cargo-test: error: {message}");
     eprintln!(
         "tcms-cargo-test: no test was run ({} asks for a report to Kiwi TCMS)",
-        vars::REPORT
+        EnvVars::TCMS_REPORT
     );
     Conclusion {
         tests: libtest_mimic::Conclusion {
@@ -648,7 +641,7 @@ fn refused(message: String) -> Conclusion {
 }
 
 /// Runs `trials` like [`libtest_mimic::run`] and reports their results when
-/// [`vars::REPORT`] is set: `Harness::new().run(args, trials)`.
+/// [`EnvVars::TCMS_REPORT`] is set: `Harness::new().run(args, trials)`.
 pub fn run(args: &Arguments, trials: Vec<Trial>) -> Conclusion {
     Harness::new().run(args, trials)
 }
@@ -667,21 +660,14 @@ mod tests {
         assert_eq!(mode(Some("dry-run")), Ok(Mode::DryRun));
         let err = mode(Some("maybe")).unwrap_err();
         assert!(err.contains("TCMS_REPORT=\"maybe\""), "{err}");
-        assert_eq!(flag(vars::STRICT, Some("yes")), Ok(true));
-        assert!(flag(vars::STRICT, Some("2")).is_err());
+        assert_eq!(flag(EnvVars::TCMS_REPORT_STRICT, Some("yes")), Ok(true));
+        assert!(flag(EnvVars::TCMS_REPORT_STRICT, Some("2")).is_err());
     }
 
     #[test]
-    fn common_args_from_the_environment() {
-        let plain = common_args(false, None).unwrap();
-        assert!(!plain.dry_run);
-        assert_eq!(plain.receipt, None);
-        let dry = common_args(true, Some("out/r.json".into())).unwrap();
-        assert!(dry.dry_run);
-        assert_eq!(
-            dry.receipt.as_deref(),
-            Some(std::path::Path::new("out/r.json"))
-        );
+    fn report_options_from_the_environment() {
+        assert!(!report_options(false, None).is_dry_run());
+        assert!(report_options(true, Some("out/r.json".into())).is_dry_run());
     }
 
     #[test]
@@ -713,9 +699,9 @@ mod tests {
         };
         assert_eq!(c(0, Reporting::Off, false).exit_status(), 0);
         assert_eq!(c(1, Reporting::Off, false).exit_status(), 101);
-        assert_eq!(c(0, Reporting::Done(lost.clone()), false).exit_status(), 0);
-        assert_eq!(c(0, Reporting::Done(lost.clone()), true).exit_status(), 1);
-        assert_eq!(c(1, Reporting::Done(lost), true).exit_status(), 101);
+        assert_eq!(c(0, Reporting::Done(Box::new(lost.clone())), false).exit_status(), 0);
+        assert_eq!(c(0, Reporting::Done(Box::new(lost.clone())), true).exit_status(), 1);
+        assert_eq!(c(1, Reporting::Done(Box::new(lost)), true).exit_status(), 101);
         assert_eq!(
             c(0, Reporting::Refused("no url".into()), false).exit_status(),
             1

@@ -20,7 +20,7 @@
 //! harness = false
 //!
 //! [dev-dependencies]
-//! plugin-cargo-test = { path = "..." }   # the library is `tcms_cargo_test`
+//! tcms-cargo-test = "0.1"
 //! ```
 //!
 //! ```no_run
@@ -58,7 +58,7 @@
 //! and what could not be reported is printed at the end. That does not change the exit
 //! status unless `TCMS_REPORT_STRICT=1` is set (then it is 1 when no test failed). After the
 //! last test the harness waits at most `TCMS_REPORT_TIMEOUT` seconds (default 300) for the
-//! queue to drain. See [`harness::vars`] for every variable.
+//! queue to drain. See [`tcms_api::env`] for every variable.
 //!
 //! Under `cargo nextest run` (one process per test) the harness does not report: run
 //! `tcms-cargo-test -- cargo nextest run` instead.

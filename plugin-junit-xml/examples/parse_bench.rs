@@ -15,8 +15,8 @@ use std::io::{self, BufWriter, Write};
 use std::process::ExitCode;
 use std::time::Instant;
 
-use plugin_junit_xml::{JunitParser, STDIN};
 use tcms_api::report::Verdict;
+use tcms_junit_xml::{JunitParser, STDIN};
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -58,13 +58,13 @@ fn parse(paths: &[String]) -> io::Result<()> {
         for result in results {
             let result = result.map_err(io::Error::other)?;
             total += 1;
-            attempts += result.attempts.len() as u64;
+            attempts += result.attempts().len() as u64;
             match result.verdict() {
                 Verdict::Plain(o) if o.is_failure() => failed += 1,
                 Verdict::Flaky => flaky += 1,
                 Verdict::Plain(_) => {}
             }
-            for a in &result.attempts {
+            for a in result.attempts() {
                 for text in [&a.message, &a.details, &a.stdout, &a.stderr]
                     .into_iter()
                     .flatten()

@@ -4,9 +4,9 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::Parser;
-use plugin_junit_xml::{JunitParser, SummaryTemplate};
-use tcms_api::cli::{self, CommonArgs, exit};
 use tcms_api::report::PluginInfo;
+use tcms_cli::{CliError, CommonArgs, Plugin, inputs};
+use tcms_junit_xml::{JunitParser, SummaryTemplate};
 
 /// Report junit.xml results into Kiwi TCMS: every file goes into one TestRun.
 ///
@@ -44,60 +44,38 @@ struct Args {
     common: CommonArgs,
 }
 
-fn main() -> ExitCode {
-    let command = <Args as clap::CommandFactory>::command();
-    let examples = command
-        .get_after_long_help()
-        .map(|s| s.to_string())
-        .unwrap_or_default();
-    let command = command.after_long_help(format!("{examples}{}", cli::ENV_HELP));
-    let args = match <Args as clap::FromArgMatches>::from_arg_matches(&command.get_matches()) {
-        Ok(a) => a,
-        Err(e) => e.exit(),
-    };
-    cli::init_logging(args.common.verbose);
-    ExitCode::from(run(args))
-}
+impl Plugin for Args {
+    fn info() -> PluginInfo {
+        PluginInfo::new("tcms-junit-xml", env!("CARGO_PKG_VERSION"), "[junit.xml]")
+    }
 
-fn run(args: Args) -> u8 {
-    let template = match SummaryTemplate::parse(&args.summary_template) {
-        Ok(t) => t,
-        Err(e) => {
-            eprintln!("tcms-junit-xml: --summary-template: {e}");
-            return exit::INPUT;
-        }
-    };
-    let inputs = match cli::resolve_inputs(&args.files) {
-        Ok(i) => i,
-        Err(e) => {
-            eprintln!("tcms-junit-xml: {e}");
-            return exit::INPUT;
-        }
-    };
-    let plugin = PluginInfo::new("tcms-junit-xml", env!("CARGO_PKG_VERSION"), "[junit.xml]");
-    let suite_properties = !args.no_suite_properties;
-    let runtime = match tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-    {
-        Ok(r) => r,
-        Err(e) => {
-            eprintln!("tcms-junit-xml: cannot start: {e}");
-            return exit::FAILURE;
-        }
-    };
-    runtime.block_on(cli::run_files(
-        plugin,
-        &args.common,
-        &inputs,
-        |input| {
+    fn common(&self) -> &CommonArgs {
+        &self.common
+    }
+
+    fn main_impl(self) -> Result<u8, CliError> {
+        let template = SummaryTemplate::parse(&self.summary_template)
+            .map_err(|e| CliError::Input(format!("--summary-template: {e}")))?;
+        let inputs = inputs::resolve(&self.files).map_err(CliError::Input)?;
+        let suite_properties = !self.no_suite_properties;
+        let parse = |input: &inputs::Input| {
             let reader = input
                 .open()
-                .map_err(|e| format!("{}: cannot open: {e}", input.name))?;
-            Ok(JunitParser::new(reader, input.name.clone())
+                .map_err(|e| format!("{}: cannot open: {e}", input.name()))?;
+            Ok(JunitParser::new(reader, input.name().to_owned())
                 .with_template(template.clone())
                 .with_suite_properties(suite_properties))
-        },
-        || None,
-    ))
+        };
+        tcms_cli::block_on(tcms_cli::report_files(
+            Self::info(),
+            &self.common,
+            &inputs,
+            parse,
+            || None,
+        ))
+    }
+}
+
+fn main() -> ExitCode {
+    tcms_cli::run::<Args>()
 }

@@ -36,7 +36,7 @@ const FILE_BUFFER: usize = 64 * 1024;
 /// ends: the results before it were yielded (a truncated file still gives its complete cases).
 ///
 /// ```
-/// use plugin_junit_xml::JunitParser;
+/// use tcms_junit_xml::JunitParser;
 /// use tcms_api::report::Outcome;
 ///
 /// let xml = r#"<testsuite name="s"><testcase classname="a.B" name="c" time="0.5"/></testsuite>"#;
@@ -44,7 +44,7 @@ const FILE_BUFFER: usize = 64 * 1024;
 ///     .collect::<Result<_, _>>()
 ///     .unwrap();
 /// assert_eq!(results[0].name, "a.B.c");
-/// assert_eq!(results[0].attempts[0].outcome, Outcome::Passed);
+/// assert_eq!(results[0].attempts()[0].outcome, Outcome::Passed);
 /// ```
 pub struct JunitParser<R> {
     reader: Reader<Tracked<R>>,
@@ -508,13 +508,12 @@ impl<R: BufRead> JunitParser<R> {
     fn close_suite(&mut self, mut suite: Suite) {
         let pending = mem::take(&mut suite.pending);
         for mut result in pending {
-            if let Some(last) = result.attempts.last_mut() {
-                if last.stdout.is_none() {
-                    last.stdout.clone_from(&suite.stdout);
-                }
-                if last.stderr.is_none() {
-                    last.stderr.clone_from(&suite.stderr);
-                }
+            let last = result.last_attempt_mut();
+            if last.stdout.is_none() {
+                last.stdout.clone_from(&suite.stdout);
+            }
+            if last.stderr.is_none() {
+                last.stderr.clone_from(&suite.stderr);
             }
             self.ready.push_back(Ok(result));
         }
@@ -593,17 +592,18 @@ impl<R: BufRead> JunitParser<R> {
         let mut attempts = case.flaky;
         attempts.push(main);
         attempts.extend(case.reruns);
-        TestResult {
-            name,
-            origin: Origin {
-                suite: suitename,
-                class: case.classname,
-                file,
-                line: Some(case.line),
-            },
-            attempts,
-            properties,
+        let mut result = TestResult::new(name, attempts.remove(0));
+        for attempt in attempts {
+            result.push_attempt(attempt);
         }
+        result.origin = Origin {
+            suite: suitename,
+            class: case.classname,
+            file,
+            line: Some(case.line),
+        };
+        result.properties = properties;
+        result
     }
 }
 
@@ -641,7 +641,7 @@ fn approximate_size(result: &TestResult) -> usize {
     let text = |s: &Option<String>| s.as_ref().map_or(0, String::len);
     result.name.len()
         + result
-            .attempts
+            .attempts()
             .iter()
             .map(|a| 128 + text(&a.message) + text(&a.details) + text(&a.stdout) + text(&a.stderr))
             .sum::<usize>()

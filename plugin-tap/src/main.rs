@@ -5,10 +5,11 @@ use std::io::{BufRead, Write as _};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use plugin_tap::{Options, Parser, Results, Summary};
-use tcms_api::cli::{self, CommonArgs, exit};
 use tcms_api::live::{LiveOptions, LiveReporter};
 use tcms_api::report::{PluginInfo, TestResult};
+use tcms_cli::inputs::{self, Input};
+use tcms_cli::{CliError, CommonArgs, Plugin, exit, output};
+use tcms_tap::{Options, Parser, Results, Summary};
 
 /// Report TAP (Test Anything Protocol) results into Kiwi TCMS: every file goes into one
 /// TestRun.
@@ -60,38 +61,26 @@ struct Args {
 
 const PROGRAM: &str = "tcms-tap";
 
-fn main() -> ExitCode {
-    let command = <Args as clap::CommandFactory>::command();
-    let examples = command
-        .get_after_long_help()
-        .map(|s| s.to_string())
-        .unwrap_or_default();
-    let command = command.after_long_help(format!("{examples}{}", cli::ENV_HELP));
-    let args = match <Args as clap::FromArgMatches>::from_arg_matches(&command.get_matches()) {
-        Ok(a) => a,
-        Err(e) => e.exit(),
-    };
-    cli::init_logging(args.common.verbose);
-    let runtime = match tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-    {
-        Ok(r) => r,
-        Err(e) => {
-            eprintln!("{PROGRAM}: cannot start: {e}");
-            return ExitCode::from(exit::FAILURE);
+impl Plugin for Args {
+    fn info() -> PluginInfo {
+        PluginInfo::new(PROGRAM, env!("CARGO_PKG_VERSION"), "[TAP]")
+    }
+
+    fn common(&self) -> &CommonArgs {
+        &self.common
+    }
+
+    fn main_impl(self) -> Result<u8, CliError> {
+        if self.live {
+            Ok(live(&self))
+        } else {
+            tcms_cli::block_on(files(&self))?
         }
-    };
-    let code = if args.live {
-        live(&args)
-    } else {
-        runtime.block_on(files(&args))
-    };
-    ExitCode::from(code)
+    }
 }
 
-fn plugin() -> PluginInfo {
-    PluginInfo::new(PROGRAM, env!("CARGO_PKG_VERSION"), "[TAP]")
+fn main() -> ExitCode {
+    tcms_cli::run::<Args>()
 }
 
 fn tap_options(args: &Args) -> Options {
@@ -101,23 +90,17 @@ fn tap_options(args: &Args) -> Options {
 }
 
 /// Files (or standard input saved first): checked, then reported, as every file plugin does.
-async fn files(args: &Args) -> u8 {
-    let inputs = match cli::resolve_inputs(&args.files) {
-        Ok(i) => i,
-        Err(e) => {
-            eprintln!("{PROGRAM}: {e}");
-            return exit::INPUT;
-        }
-    };
+async fn files(args: &Args) -> Result<u8, CliError> {
+    let inputs = inputs::resolve(&args.files).map_err(CliError::Input)?;
     let options = tap_options(args);
     // The parser's view of each input once it has been read to the end.
     let summaries: RefCell<Vec<Summary>> = RefCell::new(Vec::new());
-    let parse = |input: &cli::Input| {
+    let parse = |input: &Input| {
         let reader = input
             .open()
-            .map_err(|e| format!("{}: cannot open: {e}", input.name))?;
+            .map_err(|e| format!("{}: cannot open: {e}", input.name()))?;
         Ok(Tracked {
-            inner: Results::new(reader, input.name.clone(), options.clone()),
+            inner: Results::new(reader, input.name().to_owned(), options.clone()),
             summaries: &summaries,
             done: false,
         })
@@ -126,7 +109,7 @@ async fn files(args: &Args) -> u8 {
         let notes: Vec<String> = summaries.borrow().iter().filter_map(incomplete).collect();
         (!notes.is_empty()).then(|| notes.join("\n"))
     };
-    let code = cli::run_files(plugin(), &args.common, &inputs, parse, note).await;
+    let code = tcms_cli::report_files(Args::info(), &args.common, &inputs, parse, note).await;
     let incomplete: Vec<String> = summaries.borrow().iter().filter_map(incomplete).collect();
     // Each input was read twice (check, report): its summary was recorded twice.
     let mut seen = std::collections::HashSet::new();
@@ -135,11 +118,11 @@ async fn files(args: &Args) -> u8 {
             eprintln!("{PROGRAM}: {line}");
         }
     }
-    if code == exit::OK && !seen.is_empty() {
+    Ok(if code == exit::OK && !seen.is_empty() {
         exit::INCOMPLETE
     } else {
         code
-    }
+    })
 }
 
 /// Results of one input; records the parser's summary when the input ends.
@@ -150,7 +133,7 @@ struct Tracked<'a, R> {
 }
 
 impl<R: BufRead> Iterator for Tracked<'_, R> {
-    type Item = Result<TestResult, plugin_tap::ParseError>;
+    type Item = Result<TestResult, tcms_tap::ParseError>;
 
     fn next(&mut self) -> Option<Self::Item> {
         let next = self.inner.next();
@@ -198,9 +181,11 @@ fn incomplete(summary: &Summary) -> Option<String> {
 /// (`tcms_api::live`: batches of 50 or every second, from a background thread), so reading
 /// never waits for Kiwi.
 fn live(args: &Args) -> u8 {
-    let mut options = LiveOptions::new(plugin(), args.common.clone());
     // The run exists from the first line.
-    options.eager = true;
+    let common = args.common.clone();
+    let options = LiveOptions::new(Args::info(), args.common.options(None))
+        .eager(true)
+        .on_start(move |reporter| output::records(reporter, &common));
     let mut reporter = LiveReporter::spawn(options);
     let mut parser = Parser::with_options("<stdin>", tap_options(args));
     let stdin = std::io::stdin();
@@ -242,6 +227,9 @@ fn live(args: &Args) -> u8 {
         reporter.add_run_note(format!("input error: {e}"));
     }
     let report = reporter.finish(None);
+    if let Some(summary) = &report.summary {
+        output::finished(summary, report.journal.as_deref());
+    }
     for error in &report.errors {
         eprintln!("{PROGRAM}: error: {error}");
     }

@@ -72,7 +72,7 @@ pub(crate) struct Tally {
 
 impl Tally {
     pub(crate) fn add(&mut self, result: &TestResult) {
-        let outcome = result.attempts.last().map_or(Outcome::Error, |a| a.outcome);
+        let outcome = result.last_attempt().outcome;
         let counter = match outcome {
             Outcome::Passed => &mut self.passed,
             Outcome::Failed => &mut self.failed,
@@ -179,17 +179,14 @@ pub(crate) fn result(pending: Pending, context: &Context<'_>) -> TestResult {
         attempt.details = Some(sections.join("\n\n"));
     }
 
-    TestResult {
-        name,
-        origin: Origin {
+    TestResult::new(name, attempt)
+        .with_origin(Origin {
             suite: document_name,
             class: None,
             file: Some(context.source.to_owned()),
             line: Some(line),
-        },
-        attempts: vec![attempt],
-        properties,
-    }
+        })
+        .with_properties(properties)
 }
 
 /// A subtest that never got its closing test point (the input ended, or bailed out).
@@ -212,17 +209,12 @@ pub(crate) fn unfinished_subtest(
     if subtest.has_content {
         attempt.details = Some(subtest_section(&subtest));
     }
-    TestResult {
-        name,
-        origin: Origin {
-            suite: document_name.map(str::to_owned),
-            class: None,
-            file: Some(context.source.to_owned()),
-            line: Some(subtest.line),
-        },
-        attempts: vec![attempt],
-        properties: Vec::new(),
-    }
+    TestResult::new(name, attempt).with_origin(Origin {
+        suite: document_name.map(str::to_owned),
+        class: None,
+        file: Some(context.source.to_owned()),
+        line: Some(subtest.line),
+    })
 }
 
 /// The naming rule (see the crate documentation).

@@ -64,7 +64,7 @@ impl Context<'_> {
 /// ends the input.
 ///
 /// ```
-/// use plugin_tap::Parser;
+/// use tcms_tap::Parser;
 /// use tcms_api::report::Outcome;
 ///
 /// let mut parser = Parser::new("t/basic.t");
@@ -73,8 +73,8 @@ impl Context<'_> {
 /// assert!(parser.push_line("#   got: 3").is_none());
 /// let first = parser.push_line("ok 2 - subtracts").unwrap();
 /// assert_eq!(first.name, "adds");
-/// assert_eq!(first.attempts[0].outcome, Outcome::Failed);
-/// assert_eq!(first.attempts[0].details.as_deref(), Some("  got: 3"));
+/// assert_eq!(first.attempts()[0].outcome, Outcome::Failed);
+/// assert_eq!(first.attempts()[0].details.as_deref(), Some("  got: 3"));
 /// assert!(parser.has_pending());
 /// let second = parser.finish().unwrap();
 /// assert_eq!(second.name, "subtracts");

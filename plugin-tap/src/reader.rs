@@ -45,7 +45,7 @@ pub enum ParseError {
 /// pending before the bad line (if any), then ends.
 ///
 /// ```
-/// use plugin_tap::{Options, Results};
+/// use tcms_tap::{Options, Results};
 ///
 /// let input = "TAP version 13\n1..2\nok 1 - a\nnot ok 2 - b\n";
 /// let mut results = Results::new(input.as_bytes(), "example.tap", Options::default());

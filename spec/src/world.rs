@@ -82,10 +82,7 @@ impl World {
             results: Vec::new(),
             long_name: None,
             // A fake server has no concurrent processes to wait for.
-            options: Options {
-                concurrent_wait: Some(std::time::Duration::from_millis(300)),
-                ..Options::default()
-            },
+            options: Options::new().concurrent_wait(std::time::Duration::from_millis(300)),
             wrong_password: false,
             report: None,
             mark: 0,

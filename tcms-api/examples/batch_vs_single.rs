@@ -1,5 +1,5 @@
 //! Measures N `TestCase.filter` calls sent one per request, one at a time, against the same
-//! calls sent with `Client::call_many` (JSON-RPC batches, a few requests in flight).
+//! calls sent with `Client::send_all` (JSON-RPC batches, a few requests in flight).
 //!
 //! Usage: `cargo run --release -p tcms-api --example batch_vs_single -- [N]` with the Kiwi
 //! TCMS configuration in `~/.tcms.conf` or `TCMS_API_URL`/`TCMS_USERNAME`/`TCMS_PASSWORD`.
@@ -7,8 +7,8 @@
 
 use std::time::Instant;
 
-use serde_json::{Value, json};
-use tcms_api::{Call, Client, Config};
+use tcms_api::models::{TestCase, TestCases};
+use tcms_api::{Call, Client, Config, Query};
 
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
@@ -19,13 +19,10 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         .unwrap_or(1000);
     let client = Client::new(Config::load()?)?;
     let version = client.server_version().await?;
-    let calls = |n: usize| -> Vec<Call> {
+    let calls = |n: usize| -> Vec<Call<Vec<TestCase>>> {
         (0..n)
             .map(|i| {
-                Call::new(
-                    "TestCase.filter",
-                    json!([{"summary": format!("no-such-case-{i}")}]),
-                )
+                TestCases::filter_call(Query::new().eq("summary", format!("no-such-case-{i}")))
             })
             .collect()
     };
@@ -33,14 +30,14 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let before = client.request_count();
     let started = Instant::now();
     for call in calls(n) {
-        let _: Value = client.call_raw(call).await?;
+        client.send(call).await?;
     }
     let single = started.elapsed();
     let single_requests = client.request_count() - before;
 
     let before = client.request_count();
     let started = Instant::now();
-    for result in client.call_many::<Value>(calls(n)).await {
+    for result in client.send_all(calls(n)).await {
         result?;
     }
     let batched = started.elapsed();
@@ -51,7 +48,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     println!("|---|---|---|---|---|");
     for (mode, time, requests) in [
         ("one call per request, sequential", single, single_requests),
-        ("call_many: batches, 4 in flight", batched, batched_requests),
+        ("send_all: batches, 4 in flight", batched, batched_requests),
     ] {
         println!(
             "| {mode} | {n} | {requests} | {:.2} | {:.2} |",

@@ -5,16 +5,16 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 use serde::de::DeserializeOwned;
-use serde_json::{Value, json};
+use serde_json::Value;
 use tokio::sync::{Mutex, OnceCell, Semaphore};
 use tracing::{debug, warn};
 
 use crate::config::Config;
 use crate::error::{Error, RpcError};
-use crate::rpc::{self, Call, Escaping, Request};
+use crate::rpc::{self, Answers, Batch, Call, Escaping, RawCall, Request};
 
-/// One call's method and its result, as a batch returns them.
-pub type Answer = (String, Result<Value, Error>);
+/// One call's method and its raw result, as the transport returns them.
+type RawAnswer = (String, Result<Value, Error>);
 
 /// The `User-Agent` sent with every request.
 pub const USER_AGENT: &str = concat!("tcms-api-rs/", env!("CARGO_PKG_VERSION"));
@@ -318,7 +318,7 @@ impl Client {
         match self.inner.version.get() {
             Some(v) => Ok(v.clone()),
             None => {
-                let raw: String = self.call("KiwiTCMS.version", json!([])).await?;
+                let raw: String = self.send(crate::models::auth::version_call()).await?;
                 Ok(self
                     .inner
                     .version
@@ -337,19 +337,63 @@ impl Client {
             .unwrap_or(Escaping::Shallow)
     }
 
-    /// Calls any method and decodes its result: the escape hatch for methods the typed API
-    /// does not model.
+    /// Calls a method the typed API does not model, and decodes its result into `T`
+    /// (`serde_json::Value` takes any result): `send(Call::new(method, params))`, see
+    /// [`Call::new`]. For everything else there are the typed handlers and calls of
+    /// [`crate::models`].
     ///
     /// Strings in the result are HTML-unescaped. Retried after network faults only when the
-    /// method is retry-safe ([`crate::is_idempotent`]); use [`Client::call_raw`] with a
-    /// [`Call`] to decide that yourself.
+    /// method is retry-safe by its name (reads, `*.update`, `add_case`, `add_tag`,
+    /// `add_property`).
+    ///
+    /// ```no_run
+    /// # async fn demo(client: tcms_api::Client) -> Result<(), tcms_api::Error> {
+    /// let methods: Vec<String> = client.call("system.listMethods", serde_json::json!([])).await?;
+    /// # Ok(()) }
+    /// ```
     pub async fn call<T: DeserializeOwned>(&self, method: &str, params: Value) -> Result<T, Error> {
-        let value = self.call_raw(Call::new(method, params)).await?;
-        decode(method, value)
+        self.send(Call::new(method, params)).await
+    }
+
+    /// Sends one typed call (from a `*_call` function of [`crate::models`]) and decodes its
+    /// answer.
+    pub async fn send<T: DeserializeOwned>(&self, call: Call<T>) -> Result<T, Error> {
+        let method = call.raw.method.clone();
+        let value = self.send_raw(call.raw).await?;
+        rpc::decode(&method, value)
+    }
+
+    /// Sends calls of one answer type as JSON-RPC batches and returns one decoded result per
+    /// call, in order.
+    ///
+    /// Batches are cut by [`ClientBuilder::max_batch_calls`] and
+    /// [`ClientBuilder::max_batch_bytes`] and sent with at most
+    /// [`ClientBuilder::max_in_flight`] requests at once. One failing call does not stop the
+    /// others: Kiwi runs each element in its own transaction.
+    pub async fn send_all<T: DeserializeOwned>(
+        &self,
+        calls: Vec<Call<T>>,
+    ) -> Vec<Result<T, Error>> {
+        self.batch_raw(calls.into_iter().map(|c| c.raw).collect())
+            .await
+            .into_iter()
+            .map(|(method, r)| r.and_then(|v| rpc::decode(&method, v)))
+            .collect()
+    }
+
+    /// Sends a [`Batch`] of calls of different answer types (as [`Client::send_all`] does);
+    /// each answer is taken out of the [`Answers`] with its [`crate::Slot`].
+    pub async fn send_batch(&self, batch: Batch) -> Answers {
+        let id = batch.id;
+        let answers = self.batch_raw(batch.calls).await;
+        Answers {
+            batch: id,
+            answers: answers.into_iter().map(Some).collect(),
+        }
     }
 
     /// Calls one method and returns its (unescaped) result as JSON.
-    pub async fn call_raw(&self, call: Call) -> Result<Value, Error> {
+    async fn send_raw(&self, call: RawCall) -> Result<Value, Error> {
         let mut relogged = false;
         loop {
             let (key, generation) = self.session_key(None).await?;
@@ -382,33 +426,16 @@ impl Client {
         }
     }
 
-    /// Sends `calls` as JSON-RPC batches and returns one result per call, in order.
-    ///
-    /// Batches are cut by [`ClientBuilder::max_batch_calls`] and
-    /// [`ClientBuilder::max_batch_bytes`] and sent with at most
-    /// [`ClientBuilder::max_in_flight`] requests at once. One failing call does not stop the
-    /// others: Kiwi runs each element in its own transaction.
-    pub async fn call_many<T: DeserializeOwned + Send + 'static>(
-        &self,
-        calls: Vec<Call>,
-    ) -> Vec<Result<T, Error>> {
-        self.batch_raw(calls)
-            .await
-            .into_iter()
-            .map(|(method, r)| r.and_then(|v| decode(&method, v)))
-            .collect()
-    }
-
-    /// Like [`Client::call_many`], returning raw JSON results.
-    pub async fn batch_raw(&self, calls: Vec<Call>) -> Vec<Answer> {
+    /// Sends raw calls as batches: one (method, result) per call, in order.
+    async fn batch_raw(&self, calls: Vec<RawCall>) -> Vec<RawAnswer> {
         let chunks = self.chunk(calls);
         let mut set = tokio::task::JoinSet::new();
         let n = chunks.len();
         for (index, chunk) in chunks.into_iter().enumerate() {
             let client = self.clone();
-            set.spawn(async move { (index, client.send_batch(chunk).await) });
+            set.spawn(async move { (index, client.send_chunk(chunk).await) });
         }
-        let mut parts: Vec<Option<Vec<Answer>>> = (0..n).map(|_| None).collect();
+        let mut parts: Vec<Option<Vec<RawAnswer>>> = (0..n).map(|_| None).collect();
         while let Some(joined) = set.join_next().await {
             match joined {
                 Ok((index, results)) => parts[index] = Some(results),
@@ -419,7 +446,7 @@ impl Client {
     }
 
     /// Cuts calls into batches by count and by bytes.
-    fn chunk(&self, calls: Vec<Call>) -> Vec<Vec<Call>> {
+    fn chunk(&self, calls: Vec<RawCall>) -> Vec<Vec<RawCall>> {
         let max_calls = self.inner.opts.max_batch_calls;
         let max_bytes = self.inner.opts.max_batch_bytes;
         let mut chunks = Vec::new();
@@ -444,7 +471,7 @@ impl Client {
 
     /// Sends one batch; logs in again once and resends the elements refused for
     /// authentication (they did not run, so resending is safe).
-    async fn send_batch(&self, calls: Vec<Call>) -> Vec<Answer> {
+    async fn send_chunk(&self, calls: Vec<RawCall>) -> Vec<RawAnswer> {
         let mut results: Vec<Option<Result<Value, Error>>> =
             (0..calls.len()).map(|_| None).collect();
         let mut pending: Vec<usize> = (0..calls.len()).collect();
@@ -457,7 +484,7 @@ impl Client {
                     break;
                 }
             };
-            let batch: Vec<&Call> = pending.iter().map(|&i| &calls[i]).collect();
+            let batch: Vec<&RawCall> = pending.iter().map(|&i| &calls[i]).collect();
             let outcome = self.send_once(&batch, &key).await;
             let answers = match outcome {
                 Ok(answers) => answers,
@@ -510,7 +537,7 @@ impl Client {
     /// One HTTP request for a batch; one result per call, matched by id.
     async fn send_once(
         &self,
-        calls: &[&Call],
+        calls: &[&RawCall],
         key: &str,
     ) -> Result<Vec<Result<Value, Error>>, Error> {
         let label = batch_label(calls);
@@ -595,13 +622,10 @@ impl Client {
     /// `Auth.login` and `KiwiTCMS.version` in one batch: one round trip.
     async fn do_login(&self) -> Result<String, Error> {
         let cfg = &self.inner.config;
-        let login = Call::new(
-            "Auth.login",
-            json!([cfg.username(), cfg.password().expose_secret()]),
-        );
-        let version = Call::new("KiwiTCMS.version", json!([]));
+        let login = crate::models::auth::login_call(cfg.username(), cfg.password()).raw;
+        let version = crate::models::auth::version_call().raw;
         let need_version = self.inner.version.get().is_none();
-        let calls: Vec<&Call> = if need_version {
+        let calls: Vec<&RawCall> = if need_version {
             vec![&login, &version]
         } else {
             vec![&login]
@@ -844,7 +868,7 @@ fn backoff(base: Duration, max: Duration, attempt: u32) -> Duration {
     half + half.mul_f64(fastrand::f64())
 }
 
-fn batch_label(calls: &[&Call]) -> String {
+fn batch_label(calls: &[&RawCall]) -> String {
     match calls {
         [one] => one.method.clone(),
         [first, ..] if first.method == "Auth.login" => "Auth.login".to_owned(),
@@ -955,15 +979,6 @@ fn decode_err(method: &str, e: &serde_json::Error) -> Error {
         path: ".".into(),
         message: e.to_string(),
     }
-}
-
-/// Decodes a result, naming the JSON path that did not fit.
-pub(crate) fn decode<T: DeserializeOwned>(method: &str, value: Value) -> Result<T, Error> {
-    serde_path_to_error::deserialize(value).map_err(|e| Error::Decode {
-        method: method.to_owned(),
-        path: e.path().to_string(),
-        message: e.inner().to_string(),
-    })
 }
 
 #[cfg(test)]

@@ -152,6 +152,8 @@ id_type! {
     CommentId, "", "comment id";
     /// Id of a link (`LinkReference`) on a test execution.
     LinkId, "", "link id";
+    /// Id of a `Tag`.
+    TagId, "", "tag id";
 }
 
 #[cfg(test)]

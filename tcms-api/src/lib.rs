@@ -9,7 +9,8 @@
 //!
 //! [`Config::load`] reads `~/.tcms.conf` (or `/etc/tcms.conf`), then the environment
 //! (`TCMS_API_URL`, `TCMS_USERNAME`, `TCMS_PASSWORD`); [`Config::builder`] sets values in code,
-//! which win over both. The [`config` module docs](ConfigBuilder) list every key.
+//! which win over both. The [`config`] module says how the file is read; [`env`](mod@env) lists every
+//! environment variable the SDK, the plugins and the harness read.
 //!
 //! ```ini
 //! [tcms]
@@ -22,8 +23,8 @@
 //!
 //! A [`Client`] logs in on its first call (`Auth.login`, then `Cookie: sessionid=...` on
 //! every request; it logs in again once if the session expires), reads the server version,
-//! and undoes Kiwi's HTML escaping of strings in results. Typed handlers exist for every
-//! record family ([`models`]), and [`Client::call`] reaches any other method:
+//! and undoes Kiwi's HTML escaping of strings in results. Every record family has typed
+//! records, inputs and a handler ([`models`]); [`Client::call`] reaches any other method:
 //!
 //! ```no_run
 //! use tcms_api::{Client, Config, Query, TestPlanId};
@@ -50,18 +51,17 @@
 //!
 //! # Many calls at once
 //!
-//! [`Client::call_many`] sends a list of [`Call`]s as JSON-RPC batches, cut by count and by
-//! bytes, with at most a few requests in flight; each call gets its own result, in order.
-//! Every typed method has a `*_call` sibling that builds the [`Call`] without sending it.
+//! Every typed method has a `*_call` sibling that builds a [`Call<T>`](Call) without sending
+//! it; `T` is the type its answer decodes to. [`Client::send_all`] sends calls of one type as
+//! JSON-RPC batches (cut by count and by bytes, a few requests in flight) and returns one
+//! decoded result per call, in order; a [`Batch`] does the same for calls of different types.
 //!
 //! ```no_run
-//! # use tcms_api::{Client, TestExecutionId, models::{ExecutionUpdate, TestExecution, TestExecutions}};
+//! # use tcms_api::{Client, TestExecutionId, models::{ExecutionUpdate, TestExecutions}};
 //! # async fn demo(client: Client, ids: Vec<TestExecutionId>, passed: tcms_api::TestExecutionStatusId) {
-//! let calls = ids
-//!     .iter()
-//!     .map(|id| TestExecutions::update_call(*id, &ExecutionUpdate { status: Some(passed), ..Default::default() }))
-//!     .collect();
-//! for result in client.call_many::<TestExecution>(calls).await {
+//! let update = ExecutionUpdate { status: Some(passed), ..Default::default() };
+//! let calls = ids.iter().map(|id| TestExecutions::update_call(*id, &update)).collect();
+//! for result in client.send_all(calls).await {
 //!     if let Err(e) = result {
 //!         eprintln!("{e}");
 //!     }
@@ -71,25 +71,24 @@
 //!
 //! Network faults, 502/503/504 and 429 are retried with backoff and jitter, but only for calls
 //! that cannot duplicate data when sent twice (reads, `*.update`, `add_case`:
-//! [`is_idempotent`]). A `*.create` that got no answer is not re-sent: the reporting engine
-//! looks the record up instead.
+//! [`Call::is_retry_safe`]). A `*.create` that got no answer is not re-sent: the reporting
+//! engine looks the record up instead.
 //!
 //! # Reporting results
 //!
 //! [`report`] holds the one engine every plugin uses. Parsers turn their input into
 //! [`report::TestResult`]s; a [`report::Reporter`] resolves or creates Product, Version,
 //! Build, TestPlan and TestRun from the same environment variables as the official plugins
-//! (`TCMS_RUN_ID`, `TCMS_PRODUCT`, ...; see [`report::vars`]), checks all of it before the
-//! first write, then adds cases and sets execution statuses, dates and comments in bulk.
+//! (`TCMS_RUN_ID`, `TCMS_PRODUCT`, ...; see [`env`](mod@env)), checks all of it before the first write,
+//! then adds cases and sets execution statuses, dates and comments in bulk. [`live`] does the
+//! same from a background thread, for results that arrive while tests run.
 //!
 //! ```no_run
-//! use tcms_api::report::{Attempt, Options, Outcome, PluginInfo, Reporter, Settings, TestResult};
-//! use tcms_api::{Client, Config};
+//! use tcms_api::report::{Attempt, Options, Outcome, PluginInfo, Reporter, TestResult};
 //!
 //! # async fn demo() -> Result<(), Box<dyn std::error::Error>> {
-//! let client = Client::new(Config::load()?)?;
-//! let settings = Settings::from_env(PluginInfo::new("my-runner", "1.0", "[mine]"))?;
-//! let mut reporter = Reporter::start(client, settings, Options::default()).await?;
+//! let plugin = PluginInfo::new("my-runner", "1.0", "[mine]");
+//! let mut reporter = Reporter::connect(plugin, Options::new()).await?;
 //! let mut failed = Attempt::new(Outcome::Failed);
 //! failed.message = Some("expected 2, got 3".into());
 //! reporter
@@ -106,37 +105,33 @@
 //!
 //! # Errors
 //!
-//! Everything returns [`Error`]: configuration, transport, timeout, HTTP status, redirect
-//! (Kiwi 16 sends plain http to https: use the https URL), JSON-RPC errors ([`RpcError`], with
-//! helpers that read Kiwi's `-32603` texts), authentication and decoding (naming the method and
-//! the JSON path). No error or log line ever contains the password.
-//!
-//! # Features
-//!
-//! - `cli`: [`cli`], the options, logging, exit codes and report sequence shared by the plugins.
+//! Calls return [`Error`]: configuration, transport, timeout, HTTP status, redirect (Kiwi 16
+//! sends plain http to https: use the https URL), JSON-RPC errors ([`RpcError`], with helpers
+//! that read Kiwi's `-32603` texts), authentication and decoding (naming the method and the
+//! JSON path). The engine returns [`report::ReportError`], whose
+//! [`kind`](report::ReportError::kind) says whose fault it is. No error or log line ever
+//! contains the password.
 #![warn(missing_docs)]
 
-#[cfg(feature = "cli")]
-pub mod cli;
 mod client;
-mod config;
+pub mod config;
 pub mod datetime;
+pub mod env;
 mod error;
 mod ids;
-#[cfg(feature = "cli")]
 pub mod live;
 pub mod models;
 mod query;
 pub mod report;
 mod rpc;
 
-pub use client::{Answer, Client, ClientBuilder, ServerVersion, USER_AGENT};
+pub use client::{Client, ClientBuilder, ServerVersion, USER_AGENT};
 pub use config::{Config, ConfigBuilder, Secret};
 pub use error::{ConfigError, Error, RpcError, codes};
 pub use ids::{
     BuildId, CategoryId, ClassificationId, CommentId, LinkId, ParseIdError, PlanTypeId, PriorityId,
-    ProductId, TestCaseId, TestCaseStatusId, TestExecutionId, TestExecutionStatusId, TestPlanId,
-    TestRunId, UserId, VersionId,
+    ProductId, TagId, TestCaseId, TestCaseStatusId, TestExecutionId, TestExecutionStatusId,
+    TestPlanId, TestRunId, UserId, VersionId,
 };
 pub use query::Query;
-pub use rpc::{Call, is_idempotent, unescape_html};
+pub use rpc::{Answers, Batch, Call, Slot};

@@ -1,21 +1,36 @@
 //! Live reporting: results are handed over from any thread without waiting and go to Kiwi
 //! TCMS in small batches from a background thread that has its own tokio runtime.
 //!
-//! Used by the harness (results of tests as they finish) and by `tcms-cargo-test` (results
-//! as `cargo test` prints them), so that a slow or unreachable Kiwi TCMS never slows down the
-//! tests or the output: results queue up in memory until the background thread sends them.
+//! Used by the Rust harness (results of tests as they finish), by `tcms-cargo-test` (results
+//! as `cargo test` prints them) and by `tcms-tap --live`, so that a slow or unreachable Kiwi
+//! TCMS never slows down the tests or the output: results queue up in memory until the
+//! background thread sends them.
+//!
+//! ```no_run
+//! use tcms_api::live::{LiveOptions, LiveReporter};
+//! use tcms_api::report::{Attempt, Options, Outcome, PluginInfo, TestResult};
+//!
+//! let plugin = PluginInfo::new("my-runner", "1.0", "[mine]");
+//! let mut live = LiveReporter::spawn(LiveOptions::new(plugin, Options::new()).eager(true));
+//! live.submit(TestResult::new("first", Attempt::new(Outcome::Passed)));
+//! let report = live.finish(None);
+//! if let Some(summary) = &report.summary {
+//!     println!("{}", summary.line());
+//! }
+//! ```
 
+use std::any::Any;
+use std::fmt;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::mpsc as std_mpsc;
 use std::thread;
 use std::time::Duration;
 
-use crate::cli::{self, CommonArgs};
-use crate::report::{PluginInfo, Summary, TestResult};
-use chrono::{DateTime, Utc};
 use tokio::sync::mpsc;
 use tokio::time::Instant;
+
+use crate::report::{Options, PluginInfo, Reporter, Summary, TestResult};
 
 /// At most this many results go into one batch.
 pub const BATCH_SIZE: usize = 50;
@@ -23,52 +38,89 @@ pub const BATCH_SIZE: usize = 50;
 /// A batch is sent at the latest this long after its first result arrived.
 pub const BATCH_INTERVAL: Duration = Duration::from_secs(1);
 
-/// How a [`LiveReporter`] works.
-#[derive(Debug, Clone)]
+type ThreadInit = Box<dyn FnOnce() -> Box<dyn Any> + Send>;
+type OnStart = Box<dyn FnOnce(&Reporter) + Send>;
+
+/// How a [`LiveReporter`] works: [`LiveOptions::new`] and the setters.
 pub struct LiveOptions {
-    /// Who reports.
-    pub plugin: PluginInfo,
-    /// `--dry-run`, `--verbose`, `--receipt`, `--url`.
-    pub args: CommonArgs,
-    /// Create the run at once (the harness: the run exists when the tests start); otherwise
-    /// when the first result arrives, so that an input without results creates nothing.
-    pub eager: bool,
-    /// The run's start date (else the time it is created).
-    pub started: Option<DateTime<Utc>>,
-    /// Results per batch.
-    pub batch_size: usize,
-    /// Longest wait before a partial batch is sent.
-    pub batch_interval: Duration,
-    /// Log warnings of the background thread to stderr through a subscriber of that thread
-    /// only (the harness: the test binary's own global subscriber is left alone).
-    pub thread_logging: bool,
+    plugin: PluginInfo,
+    report: Options,
+    eager: bool,
+    batch_size: usize,
+    batch_interval: Duration,
+    thread_init: Option<ThreadInit>,
+    on_start: Option<OnStart>,
+}
+
+impl fmt::Debug for LiveOptions {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("LiveOptions")
+            .field("plugin", &self.plugin)
+            .field("report", &self.report)
+            .field("eager", &self.eager)
+            .field("batch_size", &self.batch_size)
+            .field("batch_interval", &self.batch_interval)
+            .finish_non_exhaustive()
+    }
 }
 
 impl LiveOptions {
-    /// Options with the default batch size and interval.
-    pub fn new(plugin: PluginInfo, args: CommonArgs) -> Self {
+    /// Live reporting for `plugin` with the report's `options` (dry run, journal, receipt,
+    /// URL, timeout: see [`Options`]), the default batch size and interval, the run created
+    /// when the first result arrives.
+    pub fn new(plugin: PluginInfo, options: Options) -> Self {
         Self {
             plugin,
-            args,
+            report: options,
             eager: false,
-            started: None,
             batch_size: BATCH_SIZE,
             batch_interval: BATCH_INTERVAL,
-            thread_logging: false,
+            thread_init: None,
+            on_start: None,
         }
+    }
+
+    /// Create the run at once (the harness: the run exists when the tests start), instead of
+    /// when the first result arrives (an input without results then creates nothing).
+    pub fn eager(mut self, eager: bool) -> Self {
+        self.eager = eager;
+        self
+    }
+
+    /// At most `size` results per batch, sent at the latest `interval` after the first.
+    pub fn batches(mut self, size: usize, interval: Duration) -> Self {
+        self.batch_size = size.max(1);
+        self.batch_interval = interval;
+        self
+    }
+
+    /// Runs `init` first on the reporting thread and keeps what it returns until the thread
+    /// ends (a thread-local log subscriber's guard, say).
+    pub fn on_thread_start<G: Any>(mut self, init: impl FnOnce() -> G + Send + 'static) -> Self {
+        self.thread_init = Some(Box::new(move || Box::new(init()) as Box<dyn Any>));
+        self
+    }
+
+    /// Called on the reporting thread once the run is resolved or created (to print the
+    /// `added:`/`reuse:` lines, say).
+    pub fn on_start(mut self, f: impl FnOnce(&Reporter) + Send + 'static) -> Self {
+        self.on_start = Some(Box::new(f));
+        self
     }
 }
 
 /// What live reporting achieved.
 #[derive(Debug, Clone, Default)]
 pub struct LiveReport {
-    /// The engine's summary (already printed), when the run was finished.
+    /// The engine's summary, when the run was finished.
     pub summary: Option<Summary>,
     /// Results handed over.
     pub submitted: usize,
     /// Results in batches the server refused as a whole, or never sent.
     pub lost: usize,
-    /// What went wrong, one message each (already logged nowhere: the caller prints them).
+    /// The journal kept for `--resume` when some results did not land.
+    pub journal: Option<std::path::PathBuf>,
+    /// What went wrong, one message each (logged nowhere: the caller prints them).
     pub errors: Vec<String>,
 }
 
@@ -77,7 +129,7 @@ impl LiveReport {
     pub fn is_complete(&self) -> bool {
         self.errors.is_empty()
             && self.lost == 0
-            && self.summary.as_ref().is_none_or(|s| s.failures.is_empty())
+            && self.summary.as_ref().is_none_or(Summary::is_complete)
     }
 
     /// True when nothing was handed over and nothing was created.
@@ -118,15 +170,16 @@ pub struct LiveReporter {
 }
 
 impl LiveReporter {
-    /// Starts the background thread (and, when `eager`, the run).
-    pub fn spawn(options: LiveOptions) -> Self {
+    /// Starts the background thread (and, when [`LiveOptions::eager`], the run).
+    pub fn spawn(mut options: LiveOptions) -> Self {
         let (tx, rx) = mpsc::unbounded_channel();
         let (done_tx, done) = std_mpsc::channel();
         let count = Arc::new(AtomicUsize::new(0));
+        let init = options.thread_init.take();
         let spawned = thread::Builder::new()
             .name("tcms-live-report".into())
             .spawn(move || {
-                let _log = options.thread_logging.then(thread_logger);
+                let _guard = init.map(|init| init());
                 let report = match tokio::runtime::Builder::new_current_thread()
                     .enable_all()
                     .build()
@@ -207,31 +260,16 @@ impl LiveReporter {
         match received {
             Ok(report) => report,
             Err(error) => LiveReport {
-                summary: None,
                 submitted,
                 lost: submitted,
                 errors: vec![error],
+                ..LiveReport::default()
             },
         }
     }
 }
 
-/// A stderr subscriber for the current thread only: warnings, or `TCMS_REPORT_LOG`.
-fn thread_logger() -> tracing::subscriber::DefaultGuard {
-    let filter = std::env::var("TCMS_REPORT_LOG")
-        .ok()
-        .and_then(|f| tracing_subscriber::EnvFilter::try_new(f).ok())
-        .unwrap_or_else(|| tracing_subscriber::EnvFilter::new("warn"));
-    let subscriber = tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_writer(std::io::stderr)
-        .with_ansi(false)
-        .without_time()
-        .finish();
-    tracing::subscriber::set_default(subscriber)
-}
-
-async fn run(mut rx: mpsc::UnboundedReceiver<Msg>, options: LiveOptions) -> LiveReport {
+async fn run(mut rx: mpsc::UnboundedReceiver<Msg>, mut options: LiveOptions) -> LiveReport {
     let mut report = LiveReport::default();
     let mut batch: Vec<TestResult> = Vec::new();
     let mut notes: Vec<String> = Vec::new();
@@ -248,22 +286,25 @@ async fn run(mut rx: mpsc::UnboundedReceiver<Msg>, options: LiveOptions) -> Live
             }
         }
     }
-    let mut reporter =
-        match cli::start(options.plugin.clone(), &options.args, options.started).await {
-            Ok(r) => r,
-            Err(e) => {
-                report.errors.push(format!("cannot start reporting: {e}"));
-                let mut lost = batch.len();
-                while let Some(msg) = rx.recv().await {
-                    if let Msg::Result(_) = msg {
-                        lost += 1;
-                    }
+    let mut reporter = match Reporter::connect(options.plugin.clone(), options.report.clone()).await
+    {
+        Ok(r) => r,
+        Err(e) => {
+            report.errors.push(format!("cannot start reporting: {e}"));
+            let mut lost = batch.len();
+            while let Some(msg) = rx.recv().await {
+                if let Msg::Result(_) = msg {
+                    lost += 1;
                 }
-                report.submitted = lost;
-                report.lost = lost;
-                return report;
             }
-        };
+            report.submitted = lost;
+            report.lost = lost;
+            return report;
+        }
+    };
+    if let Some(on_start) = options.on_start.take() {
+        on_start(&reporter);
+    }
     for note in notes {
         reporter.add_run_note(note);
     }
@@ -309,7 +350,8 @@ async fn run(mut rx: mpsc::UnboundedReceiver<Msg>, options: LiveOptions) -> Live
         }
     }
     send(&mut reporter, &mut batch, &mut report).await;
-    match cli::finish(reporter, &options.args).await {
+    report.journal = reporter.journal_path().map(ToOwned::to_owned);
+    match reporter.finish().await {
         Ok(summary) => report.summary = Some(summary),
         Err(e) => report
             .errors
@@ -318,11 +360,7 @@ async fn run(mut rx: mpsc::UnboundedReceiver<Msg>, options: LiveOptions) -> Live
     report
 }
 
-async fn send(
-    reporter: &mut crate::report::Reporter,
-    batch: &mut Vec<TestResult>,
-    report: &mut LiveReport,
-) {
+async fn send(reporter: &mut Reporter, batch: &mut Vec<TestResult>, report: &mut LiveReport) {
     if batch.is_empty() {
         return;
     }

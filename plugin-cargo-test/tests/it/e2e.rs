@@ -26,7 +26,7 @@ publish = false
 [workspace]
 
 [dev-dependencies]
-plugin-cargo-test = { path = "@PLUGIN@" }
+tcms-cargo-test = { path = "@PLUGIN@" }
 tcms-api = { path = "@TCMS_API@" }
 tokio = { version = "1", features = ["rt"] }
 serde_json = "1"

@@ -36,15 +36,15 @@ fn by_name<'a>(parsed: &'a Parsed, name: &str) -> &'a TestResult {
 }
 
 fn outcome(parsed: &Parsed, name: &str) -> Outcome {
-    by_name(parsed, name).attempts[0].outcome
+    by_name(parsed, name).attempts()[0].outcome
 }
 
 fn message<'a>(parsed: &'a Parsed, name: &str) -> Option<&'a str> {
-    by_name(parsed, name).attempts[0].message.as_deref()
+    by_name(parsed, name).attempts()[0].message.as_deref()
 }
 
 fn details<'a>(parsed: &'a Parsed, name: &str) -> &'a str {
-    by_name(parsed, name).attempts[0]
+    by_name(parsed, name).attempts()[0]
         .details
         .as_deref()
         .unwrap_or_else(|| panic!("{name} has no details"))
@@ -89,7 +89,7 @@ fn outcomes(parsed: &Parsed) -> BTreeMap<String, Outcome> {
     let map: BTreeMap<String, Outcome> = parsed
         .results
         .iter()
-        .map(|r| (r.name.clone(), r.attempts[0].outcome))
+        .map(|r| (r.name.clone(), r.attempts()[0].outcome))
         .collect();
     assert_eq!(map.len(), parsed.results.len(), "a name came twice");
     map
@@ -141,7 +141,7 @@ fn check_lib_failures(p: &Parsed, attributed: bool) {
     assert_eq!(message(p, "demo_crate::tests::ignored_plain"), None);
     assert_eq!(message(p, "demo_crate::tests::adds"), None);
     assert_eq!(
-        by_name(p, "demo_crate::tests::adds").attempts[0].details,
+        by_name(p, "demo_crate::tests::adds").attempts()[0].details,
         None
     );
 }
@@ -162,7 +162,7 @@ fn plain_output_of_several_binaries_and_doc_tests() {
     );
     let doc = by_name(&p, "demo_crate::src/lib.rs - add (line 11)");
     assert_eq!(
-        doc.attempts[0].message.as_deref(),
+        doc.attempts()[0].message.as_deref(),
         Some("assertion `left == right` failed: doc arithmetic")
     );
     assert!(
@@ -175,8 +175,8 @@ fn plain_output_of_several_binaries_and_doc_tests() {
     assert_eq!(it.origin.suite.as_deref(), Some("it"));
     assert_eq!(it.origin.file, None);
     // Human output has no times: the time the line was read is the stop.
-    assert_eq!(it.attempts[0].stopped, Some(now()));
-    assert_eq!(it.attempts[0].started, None);
+    assert_eq!(it.attempts()[0].stopped, Some(now()));
+    assert_eq!(it.attempts()[0].started, None);
     let line = fixture("plain.txt")
         .lines()
         .position(|l| l == "test integration_passes ... ok")
@@ -263,7 +263,7 @@ fn json_format_with_report_time() {
     assert!(p.problems.is_empty(), "{:?}", p.problems);
     assert_eq!(outcomes(&p), demo_crate_outcomes(false));
     check_lib_failures(&p, true);
-    let deep = &by_name(&p, "demo_crate::tests::nested::deep").attempts[0];
+    let deep = &by_name(&p, "demo_crate::tests::nested::deep").attempts()[0];
     let duration = deep.duration.expect("exec_time");
     assert!(duration >= Duration::from_millis(50), "{duration:?}");
     assert_eq!(deep.stopped, Some(now()));
@@ -371,9 +371,9 @@ fn output_ending_mid_test_keeps_what_came_before() {
     );
     assert_eq!(p.results.len(), 2);
     assert_eq!(p.results[0].name, "a");
-    assert_eq!(p.results[1].attempts[0].outcome, Outcome::Error);
+    assert_eq!(p.results[1].attempts()[0].outcome, Outcome::Error);
     assert_eq!(
-        p.results[1].attempts[0].details.as_deref(),
+        p.results[1].attempts()[0].details.as_deref(),
         Some("some output\nmore output")
     );
     assert!(p.problems[0].is_incomplete());
@@ -455,7 +455,7 @@ output{ "type": "test", "name": "slow", "event": "ok", "exec_time": 61.5 }
         .into()
     );
     assert_eq!(
-        by_name(&p, "slow").attempts[0].duration,
+        by_name(&p, "slow").attempts()[0].duration,
         Some(Duration::from_millis(61_500))
     );
     assert_eq!(details(&p, "sum"), "1234 ns/iter (+/- 56)");
@@ -465,7 +465,7 @@ output{ "type": "test", "name": "slow", "event": "ok", "exec_time": 61.5 }
     assert!(matches!(p.problems[0].kind, ProblemKind::BadJson(_)));
     assert_eq!(p.problems[0].line, 8);
     // An absurd duration is kept; the start it would give is not a date.
-    let forever = &by_name(&p, "forever").attempts[0];
+    let forever = &by_name(&p, "forever").attempts()[0];
     assert!(forever.duration.is_some());
     assert_eq!(forever.started, None);
 }
@@ -480,11 +480,11 @@ fn report_time_and_colours_in_human_output() {
     let p = parse_str(text, now());
     assert!(p.problems.is_empty(), "{:?}", p.problems);
     assert_eq!(
-        by_name(&p, "fast").attempts[0].duration,
+        by_name(&p, "fast").attempts()[0].duration,
         Some(Duration::from_millis(125))
     );
     assert_eq!(
-        by_name(&p, "slow").attempts[0].started,
+        by_name(&p, "slow").attempts()[0].started,
         Some(now() - chrono::TimeDelta::seconds(2))
     );
 }

@@ -17,11 +17,12 @@ use std::process::{Command, Output};
 use std::time::{Duration, Instant};
 
 use chrono::{DateTime, Utc};
-use plugin_junit_xml::JunitParser;
 use serde_json::{Value, json};
-use tcms_api::Client;
 use tcms_api::datetime::parse_kiwi;
+use tcms_api::models::TestExecutions;
 use tcms_api::report::{Merged, case_summary};
+use tcms_api::{Client, TestExecutionId};
+use tcms_junit_xml::JunitParser;
 use tcms_test_kit::proxy::{FaultCounts, FaultProxy, ProxyFault};
 use tcms_test_kit::server::{RealServer, real_server, unique_name};
 
@@ -244,19 +245,19 @@ async fn problems(
                 e["start_date"], e["stop_date"], expect.start, expect.stop
             ));
         }
-        comment_ids.push(e["id"].clone());
+        comment_ids.push(TestExecutionId::new(e["id"].as_i64().unwrap_or_default()));
         comment_owner.push(summary);
     }
     let calls = comment_ids
         .iter()
-        .map(|id| tcms_api::Call::new("TestExecution.get_comments", json!([id])))
+        .map(|id| TestExecutions::get_comments_call(*id))
         .collect();
-    let answers = client.call_many::<Vec<Value>>(calls).await;
+    let answers = client.send_all(calls).await;
     for (summary, answer) in comment_owner.into_iter().zip(answers) {
         let comments = answer.unwrap_or_else(|e| panic!("get_comments of {summary}: {e}"));
         let texts: Vec<String> = comments
             .iter()
-            .map(|c| c["comment"].as_str().unwrap_or_default().trim().to_owned())
+            .map(|c| c.comment.trim().to_owned())
             .collect();
         let want_texts: Vec<String> = want[summary]
             .comment

@@ -5,7 +5,7 @@
 use std::fs;
 use std::path::{Path, PathBuf};
 
-use plugin_junit_xml::JunitParser;
+use tcms_junit_xml::JunitParser;
 
 use crate::render::render;
 

@@ -1,6 +1,6 @@
 //! Summary templates applied by the parser, and the options that change results.
 
-use plugin_junit_xml::{JunitParser, SummaryTemplate, TemplateError};
+use tcms_junit_xml::{JunitParser, SummaryTemplate, TemplateError};
 
 const XML: &str = r#"<testsuites>
   <testsuite name="top" file="tests/top.py">

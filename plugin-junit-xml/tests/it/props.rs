@@ -18,11 +18,11 @@
 use std::io::BufReader;
 use std::path::Path;
 
-use plugin_junit_xml::{JunitParser, ParseError};
 use proptest::prelude::*;
 use proptest::strategy::ValueTree;
 use proptest::test_runner::{Config, RngAlgorithm, TestRng, TestRunner};
 use tcms_api::report::TestResult;
+use tcms_junit_xml::{JunitParser, ParseError};
 use tcms_test_kit::io::Trickle;
 
 /// The seed of every run (32 bytes for ChaCha).
@@ -511,7 +511,7 @@ fn check_items(bytes: &[u8], items: &[Item]) -> Result<(), TestCaseError> {
             Ok(result) => {
                 let line = result.origin.line.unwrap_or(0);
                 prop_assert!(line >= 1 && line as usize <= lines.len(), "line {line}");
-                prop_assert!(!result.attempts.is_empty());
+                prop_assert!(!result.attempts().is_empty());
             }
             Err(error) => {
                 prop_assert_eq!(i, items.len() - 1, "an item after the error {}", error);

@@ -5,7 +5,7 @@
 use std::fs;
 use std::path::Path;
 
-use plugin_junit_xml::{JunitParser, SummaryTemplate};
+use tcms_junit_xml::{JunitParser, SummaryTemplate};
 
 /// Cases the Python plugin does not read at all: a `<testcase>` directly under `<testsuites>`
 /// (junitparser only iterates suites).

@@ -2,8 +2,8 @@
 
 use std::fmt::Write;
 
-use plugin_junit_xml::ParseError;
 use tcms_api::report::{Attempt, TestResult, Verdict};
+use tcms_junit_xml::ParseError;
 
 /// Renders every item the parser yielded.
 pub(crate) fn render(items: &[Result<TestResult, ParseError>]) -> String {
@@ -38,7 +38,7 @@ fn render_result(out: &mut String, r: &TestResult) {
     for (k, v) in &r.properties {
         writeln!(out, "  property {k:?} = {v:?}").unwrap();
     }
-    for (i, a) in r.attempts.iter().enumerate() {
+    for (i, a) in r.attempts().iter().enumerate() {
         render_attempt(out, i + 1, a);
     }
 }

@@ -2,18 +2,18 @@
 
 use std::collections::HashMap;
 
-use plugin_junit_xml::JunitParser;
 use tcms_api::report::TestResult;
+use tcms_junit_xml::JunitParser;
 
 use crate::fixtures;
 
-fn parse(bytes: &[u8]) -> Vec<Result<TestResult, plugin_junit_xml::ParseError>> {
+fn parse(bytes: &[u8]) -> Vec<Result<TestResult, tcms_junit_xml::ParseError>> {
     JunitParser::new(bytes, "input.xml").collect()
 }
 
 /// Every result of `part` also appears in `whole` (as a multiset of names).
 fn names_are_a_subset(
-    part: &[Result<TestResult, plugin_junit_xml::ParseError>],
+    part: &[Result<TestResult, tcms_junit_xml::ParseError>],
     whole: &[String],
 ) -> bool {
     let mut available: HashMap<&str, usize> = HashMap::new();
@@ -191,22 +191,22 @@ fn huge_values_and_overflowing_numbers() {
     assert_eq!(items.len(), 6);
     for item in &items {
         let result = item.as_ref().unwrap();
-        let a = &result.attempts[0];
+        let a = &result.attempts()[0];
         if let (Some(start), Some(stop)) = (a.started, a.stopped) {
             assert!(stop >= start);
         }
     }
-    let d = &items[0].as_ref().unwrap().attempts[0];
+    let d = &items[0].as_ref().unwrap().attempts()[0];
     assert_eq!(
         d.stopped.unwrap().to_rfc3339(),
         "+10000-01-12T13:46:39+00:00"
     );
     // 18446744073709551615 s is a valid duration, but no end time can be computed from it.
-    let b = &items[2].as_ref().unwrap().attempts[0];
+    let b = &items[2].as_ref().unwrap().attempts()[0];
     assert_eq!(b.duration.unwrap().as_secs(), u64::MAX);
     assert!(b.started.is_some() && b.stopped.is_none());
     // After it the suite clock is past representable: unknown.
-    let c = &items[3].as_ref().unwrap().attempts[0];
+    let c = &items[3].as_ref().unwrap().attempts()[0];
     assert!(c.started.is_none() && c.duration.is_none());
 }
 
@@ -226,7 +226,7 @@ fn suite_output_hold_back_is_bounded() {
     assert_eq!(items.len(), 12);
     let with_output = items
         .iter()
-        .filter(|r| r.as_ref().unwrap().attempts[0].stdout.is_some())
+        .filter(|r| r.as_ref().unwrap().attempts()[0].stdout.is_some())
         .count();
     assert_eq!(with_output, 0);
 
@@ -234,8 +234,8 @@ fn suite_output_hold_back_is_bounded() {
     let small = xml.replace(&trace, "short");
     let items = parse(small.as_bytes());
     assert!(
-        items
-            .iter()
-            .all(|r| { r.as_ref().unwrap().attempts[0].stdout.as_deref() == Some("suite output") })
+        items.iter().all(|r| {
+            r.as_ref().unwrap().attempts()[0].stdout.as_deref() == Some("suite output")
+        })
     );
 }

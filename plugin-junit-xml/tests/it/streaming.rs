@@ -3,8 +3,8 @@
 
 use std::io::{self, BufReader, Read};
 
-use plugin_junit_xml::{JunitParser, ParseErrorKind, STDIN};
 use tcms_api::report::Outcome;
+use tcms_junit_xml::{JunitParser, ParseErrorKind, STDIN};
 
 use crate::fixtures;
 use crate::render::render;
@@ -58,7 +58,7 @@ fn yields_results_before_the_input_ends() {
     let mut names = Vec::new();
     for result in parser.by_ref().take(50_000) {
         let result = result.unwrap();
-        assert_eq!(result.attempts[0].outcome, Outcome::Passed);
+        assert_eq!(result.attempts()[0].outcome, Outcome::Passed);
         names.push(result.name);
     }
     assert_eq!(names[0], "c.t0");
@@ -84,7 +84,7 @@ fn cumulative_start_times_in_an_endless_suite() {
     let mut parser = JunitParser::new(BufReader::new(Endless::new()), "endless");
     let third = parser.nth(2).unwrap().unwrap();
     assert_eq!(
-        third.attempts[0].started.unwrap().to_rfc3339(),
+        third.attempts()[0].started.unwrap().to_rfc3339(),
         "2024-05-01T00:00:01+00:00"
     );
 }

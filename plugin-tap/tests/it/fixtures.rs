@@ -2,8 +2,8 @@
 
 use std::fs;
 
-use plugin_tap::{Options, Parser};
 use tcms_api::report::Outcome;
+use tcms_tap::{Options, Parser};
 
 use crate::util::{check_golden, compat, file_name, fixtures, read_all, render};
 
@@ -40,7 +40,7 @@ fn push_api_and_iterator_agree() {
         };
         let (from_reader, error, summary) = read_all(&bytes, &name, Options::default());
         assert!(error.is_none(), "{name}: {error:?}");
-        let (from_str, str_summary) = plugin_tap::parse_str(&name, text, Options::default());
+        let (from_str, str_summary) = tcms_tap::parse_str(&name, text, Options::default());
         assert_eq!(from_reader, from_str, "{name}");
         assert_eq!(summary, str_summary, "{name}");
 
@@ -89,7 +89,7 @@ fn real_producers_spot_checks() {
         results
             .iter()
             .find(|r| r.name == name)
-            .map(|r| r.attempts[0].outcome)
+            .map(|r| r.attempts()[0].outcome)
             .unwrap_or_else(|| panic!("no result {name:?}"))
     };
 
@@ -106,7 +106,7 @@ fn real_producers_spot_checks() {
     assert_eq!(outcome(&r, "parser"), Outcome::Failed);
     assert_eq!(outcome(&r, "skipped entirely"), Outcome::Skipped);
     let parser = r.iter().find(|r| r.name == "parser").expect("parser");
-    let details = parser.attempts[0].details.as_deref().expect("details");
+    let details = parser.attempts()[0].details.as_deref().expect("details");
     assert!(
         details.starts_with(
             "subtest \"parser\": 2 passed, 1 failed (plan 1..3)\nnot ok: compares letters"
@@ -131,10 +131,10 @@ fn real_producers_spot_checks() {
         .find(|r| r.name == "fails an assertion")
         .expect("result");
     assert_eq!(
-        failed.attempts[0].message.as_deref(),
+        failed.attempts()[0].message.as_deref(),
         Some("one plus one should be three")
     );
-    assert!(failed.attempts[0].duration.is_some());
+    assert!(failed.attempts()[0].duration.is_some());
     assert_eq!(outcome(&r, "is todo and passes"), Outcome::Todo);
     assert_eq!(outcome(&r, "a suite"), Outcome::Failed);
 

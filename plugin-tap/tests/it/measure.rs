@@ -6,9 +6,9 @@ use std::fmt::Write as _;
 use std::fs;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 
-use plugin_tap::Options;
 use tap_parser::{DirectiveKind, TapParser, TapStatement, TapTest};
 use tcms_api::report::Outcome;
+use tcms_tap::Options;
 
 use crate::util::{file_name, fixtures, fixtures_dir, read_all};
 
@@ -170,7 +170,7 @@ fn cross_check_with_tap_parser_where_it_accepts() {
         }
         checked += 1;
         for (result, (desc, outcome, subtest_name)) in ours.iter().zip(&points) {
-            assert_eq!(result.attempts[0].outcome, *outcome, "{name}: {desc:?}");
+            assert_eq!(result.attempts()[0].outcome, *outcome, "{name}: {desc:?}");
             let expected_name = subtest_name
                 .clone()
                 .filter(|n| !n.is_empty())

@@ -21,10 +21,10 @@
 use std::io::{BufRead, BufReader};
 use std::path::Path;
 
-use plugin_tap::{Options, ParseError, Results, Summary, parse_str};
 use proptest::prelude::*;
 use proptest::test_runner::{Config, RngAlgorithm, TestRng, TestRunner};
 use tcms_api::report::{Outcome, TestResult};
+use tcms_tap::{Options, ParseError, Results, Summary, parse_str};
 use tcms_test_kit::io::Trickle;
 
 /// The seed of every run (32 bytes for ChaCha).
@@ -547,7 +547,7 @@ fn check_reading(bytes: &[u8], reading: &Reading) -> Result<(), TestCaseError> {
         results
     );
     for result in &reading.results {
-        prop_assert_eq!(result.attempts.len(), 1);
+        prop_assert_eq!(result.attempts().len(), 1);
         prop_assert!(!result.name.trim().is_empty(), "{:?}", result);
         let line = result.origin.line.unwrap_or(0);
         prop_assert!(line >= 1 && line as usize <= read.len(), "line {}", line);
@@ -593,7 +593,7 @@ fn well_formed_documents() {
         for (result, point) in reading.results.iter().zip(points) {
             if let Some(outcome) = point.outcome() {
                 prop_assert_eq!(
-                    result.attempts[0].outcome,
+                    result.attempts()[0].outcome,
                     outcome,
                     "{:?} for `{}`",
                     result,

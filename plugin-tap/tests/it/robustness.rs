@@ -4,8 +4,8 @@
 use std::fs;
 use std::io::{self, BufRead, Read};
 
-use plugin_tap::{Options, Parser, Results};
 use tcms_api::report::MAX_COMMENT_BYTES;
+use tcms_tap::{Options, Parser, Results};
 
 use crate::util::{file_name, fixtures};
 
@@ -92,7 +92,7 @@ fn check_consistency(parser: &mut Parser, lines: &[String]) {
     let summary = parser.summary();
     assert!(summary.results >= results.len() as u64);
     for result in &results {
-        assert_eq!(result.attempts.len(), 1);
+        assert_eq!(result.attempts().len(), 1);
         assert!(!result.name.trim().is_empty(), "{lines:?}");
         let line = result.origin.line.unwrap_or(0);
         assert!(line >= 1 && line <= lines.len() as u64, "{lines:?}");
@@ -243,7 +243,7 @@ fn huge_plans_and_huge_diagnostics_are_bounded() {
         assert!(parser.push_line(&line).is_none());
     }
     let result = parser.finish().expect("result");
-    let details = result.attempts[0].details.as_deref().expect("details");
+    let details = result.attempts()[0].details.as_deref().expect("details");
     assert!(
         details.len() <= MAX_COMMENT_BYTES + 100,
         "{}",

@@ -4,8 +4,8 @@ use std::cell::Cell;
 use std::io::{self, BufRead, Read};
 use std::rc::Rc;
 
-use plugin_tap::{Options, ParseError, Parser, Results, parse_str};
 use tcms_api::report::Outcome;
+use tcms_tap::{Options, ParseError, Parser, Results, parse_str};
 
 use crate::util::{compat, fixtures_dir, read_all};
 
@@ -23,10 +23,10 @@ fn a_result_is_complete_when_the_next_test_point_or_plan_arrives() {
     assert!(p.push_line("some log line").is_none());
     let first = p.push_line("ok 2 - second").expect("first is complete");
     assert_eq!(first.name, "first");
-    assert_eq!(first.attempts[0].outcome, Outcome::Failed);
-    assert_eq!(first.attempts[0].message.as_deref(), Some("boom"));
+    assert_eq!(first.attempts()[0].outcome, Outcome::Failed);
+    assert_eq!(first.attempts()[0].message.as_deref(), Some("boom"));
     assert_eq!(
-        first.attempts[0].details.as_deref(),
+        first.attempts()[0].details.as_deref(),
         Some("---\nmessage: boom\n...\n\nmore about first")
     );
     assert_eq!(first.origin.line, Some(2));
@@ -48,7 +48,7 @@ fn comments_after_the_last_test_belong_to_it() {
     );
     assert_eq!(results.len(), 2);
     assert_eq!(
-        results[1].attempts[0].details.as_deref(),
+        results[1].attempts()[0].details.as_deref(),
         Some("why b failed\nand more")
     );
     // No plan: the stream is not complete.
@@ -72,7 +72,7 @@ fn a_subtest_is_pending_until_its_test_point() {
     let inner = p.finish().expect("inner");
     assert_eq!(inner.name, "inner");
     assert_eq!(
-        inner.attempts[0].details.as_deref(),
+        inner.attempts()[0].details.as_deref(),
         Some("subtest \"inner\": 1 passed (plan 1..1)\n\nok 1 - child\n1..1")
     );
 }
@@ -92,7 +92,7 @@ fn flush_completes_a_quiet_test_point() {
     assert_eq!(next, None);
     let next = p.finish().expect("next");
     assert_eq!(next.name, "next");
-    assert_eq!(next.attempts[0].details, None);
+    assert_eq!(next.attempts()[0].details, None);
     // Not while a YAML block is open.
     let mut p = Parser::new("live.tap");
     p.push_line("not ok 1 - x");
@@ -129,9 +129,9 @@ fn bail_out_stops_reading() {
     assert_eq!(summary.bailed_out.as_deref(), Some("disk full"));
     assert_eq!(results.len(), 1);
     assert_eq!(results[0].name, "setup");
-    assert_eq!(results[0].attempts[0].outcome, Outcome::Error);
+    assert_eq!(results[0].attempts()[0].outcome, Outcome::Error);
     assert!(
-        results[0].attempts[0]
+        results[0].attempts()[0]
             .details
             .as_deref()
             .is_some_and(|d| d.contains("bailed out: disk full")),
@@ -148,9 +148,9 @@ fn an_unfinished_subtest_is_an_error() {
     );
     assert_eq!(results.len(), 2);
     assert_eq!(results[1].name, "crashes");
-    assert_eq!(results[1].attempts[0].outcome, Outcome::Error);
+    assert_eq!(results[1].attempts()[0].outcome, Outcome::Error);
     assert_eq!(
-        results[1].attempts[0].message.as_deref(),
+        results[1].attempts()[0].message.as_deref(),
         Some("the subtest never reported its own test point: the input ended")
     );
     assert_eq!(results[1].origin.line, Some(2));
@@ -297,7 +297,9 @@ fn names_plain_and_compat() {
     );
     // Outcomes do not depend on the option.
     let outcomes = |r: &[tcms_api::report::TestResult]| {
-        r.iter().map(|r| r.attempts[0].outcome).collect::<Vec<_>>()
+        r.iter()
+            .map(|r| r.attempts()[0].outcome)
+            .collect::<Vec<_>>()
     };
     assert_eq!(outcomes(&plain), outcomes(&compat));
 }
@@ -308,7 +310,7 @@ fn todo_and_skip_mapping() {
     let (r, _) = parse_str("d.tap", text, Options::default());
     let got: Vec<(Outcome, Option<&str>)> = r
         .iter()
-        .map(|r| (r.attempts[0].outcome, r.attempts[0].message.as_deref()))
+        .map(|r| (r.attempts()[0].outcome, r.attempts()[0].message.as_deref()))
         .collect();
     assert_eq!(
         got,

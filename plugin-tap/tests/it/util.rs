@@ -4,8 +4,8 @@ use std::fmt::Write as _;
 use std::fs;
 use std::path::{Path, PathBuf};
 
-use plugin_tap::{Options, ParseError, Results, Summary};
 use tcms_api::report::TestResult;
+use tcms_tap::{Options, ParseError, Results, Summary};
 
 /// The fixture directory.
 pub(crate) fn fixtures_dir() -> PathBuf {
@@ -157,8 +157,8 @@ pub(crate) fn render(
     }
     let _ = writeln!(out, "results:");
     for (i, result) in results.iter().enumerate() {
-        let attempt = &result.attempts[0];
-        assert_eq!(result.attempts.len(), 1, "one attempt per TAP result");
+        let attempt = &result.attempts()[0];
+        assert_eq!(result.attempts().len(), 1, "one attempt per TAP result");
         let _ = writeln!(
             out,
             "  {}. {:?} {:?} line {}",

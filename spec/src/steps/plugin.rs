@@ -150,15 +150,12 @@ fn results(world: &mut World, args: &Args<'_>) -> Result<(), String> {
                     .map_err(|_| format!("not a line number: {l}"))
             })
             .transpose()?;
-        parsed.push(TestResult {
-            name,
-            origin: Origin {
-                line,
-                ..Origin::default()
-            },
-            attempts,
-            properties: Vec::new(),
-        });
+        let result = TestResult::with_attempts(name, attempts)
+            .ok_or_else(|| "a result needs at least one attempt".to_owned())?;
+        parsed.push(result.with_origin(Origin {
+            line,
+            ..Origin::default()
+        }));
     }
     world.results = parsed;
     Ok(())
@@ -184,12 +181,12 @@ fn long_result(world: &mut World, args: &Args<'_>) -> Result<(), String> {
 }
 
 fn started_at(world: &mut World, args: &Args<'_>) -> Result<(), String> {
-    world.options.started = Some(date(args.get(1))?);
+    world.options = world.options.clone().started(Some(date(args.get(1))?));
     Ok(())
 }
 
 fn dry_run(world: &mut World, _: &Args<'_>) -> Result<(), String> {
-    world.options.dry_run = true;
+    world.options = world.options.clone().dry_run(true);
     Ok(())
 }
 

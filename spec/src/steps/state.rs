@@ -4,8 +4,8 @@ use std::collections::BTreeMap;
 
 use serde_json::Value;
 use tcms_api::Error;
-use tcms_api::cli::{CliError, exit_code_for};
 use tcms_api::report::{KiwiStatus, ReportError};
+use tcms_cli::{CliError, exit};
 
 use super::{
     Args, Expect, StepFn, cell, check, pairs, parse_expect, quoted_list, records, resolve_ref,
@@ -85,8 +85,8 @@ fn fails_with(world: &mut World, args: &Args<'_>) -> Result<(), String> {
 
 fn fails_invalid(world: &mut World, _: &Args<'_>) -> Result<(), String> {
     match world.report_error()? {
-        ReportError::Invalid(_) => Ok(()),
-        other => Err(format!("expected an Invalid error, got: {other:?}")),
+        ReportError::Target(_) => Ok(()),
+        other => Err(format!("expected a Target error, got: {other:?}")),
     }
 }
 
@@ -107,7 +107,7 @@ fn error_contains(world: &mut World, args: &Args<'_>) -> Result<(), String> {
     }
 }
 
-/// The exit code the plugins' shared command-line layer (`tcms_api::cli`) gives the last
+/// The exit code the plugins' shared command-line layer (`tcms_cli`) gives the last
 /// error (of loading the configuration, else of the report), or a finished report (1 when
 /// some results were not reported).
 fn exit_status(world: &mut World, args: &Args<'_>) -> Result<(), String> {
@@ -115,7 +115,7 @@ fn exit_status(world: &mut World, args: &Args<'_>) -> Result<(), String> {
         Some(Err(e)) => {
             let error = CliError::from(Error::from(e));
             let code = error.exit_code();
-            if let CliError::Config(Error::Config(e)) = error {
+            if let CliError::Report(ReportError::Api(Error::Config(e))) = error {
                 world.config = Some(Err(e));
             }
             code
@@ -132,7 +132,7 @@ fn exit_status(world: &mut World, args: &Args<'_>) -> Result<(), String> {
                     code
                 }
                 Some(Ok(summary)) => {
-                    let code = exit_code_for(&summary);
+                    let code = exit::for_summary(&summary);
                     world.report = Some(Ok(summary));
                     code
                 }
@@ -164,14 +164,14 @@ fn record_line(world: &mut World, args: &Args<'_>) -> Result<(), String> {
     let record = summary
         .records
         .iter()
-        .find(|r| r.kind == kind && r.id == id)
+        .find(|r| r.kind() == kind && r.id() == Some(id))
         .ok_or_else(|| {
             format!(
                 "the report used no {kind} {id}; its records: {:?}",
                 summary.records
             )
         })?;
-    if record.created != created {
+    if record.is_new() != created {
         return Err(format!(
             "expected {} {kind} {id}, the record is {record:?}",
             args.get(1)

@@ -2,7 +2,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::common::{bool_or_true, filter_call, null_default, send, values_call, yes};
+use super::common::{bool_or_true, filter_call, null_default, values_call, yes};
 use crate::client::Client;
 use crate::error::Error;
 use crate::ids::{BuildId, VersionId};
@@ -70,21 +70,21 @@ impl Client {
 impl Builds<'_> {
     /// `Build.filter(query)`: every build that matches (e.g. `{"version": id, "name": n}`).
     pub async fn filter(&self, query: Query) -> Result<Vec<Build>, Error> {
-        send(self.client, Self::filter_call(query)).await
+        self.client.send(Self::filter_call(query)).await
     }
 
     /// The `Build.filter` call, to send in a batch.
-    pub fn filter_call(query: Query) -> Call {
+    pub fn filter_call(query: Query) -> Call<Vec<Build>> {
         filter_call("Build.filter", query)
     }
 
     /// `Build.create(values)`.
     pub async fn create(&self, new: &NewBuild) -> Result<Build, Error> {
-        send(self.client, Self::create_call(new)).await
+        self.client.send(Self::create_call(new)).await
     }
 
     /// The `Build.create` call, to send in a batch.
-    pub fn create_call(new: &NewBuild) -> Call {
+    pub fn create_call(new: &NewBuild) -> Call<Build> {
         values_call("Build.create", new)
     }
 }

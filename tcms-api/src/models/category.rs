@@ -2,7 +2,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::common::{filter_call, null_default, send, values_call};
+use super::common::{filter_call, null_default, values_call};
 use crate::client::Client;
 use crate::error::Error;
 use crate::ids::{CategoryId, ProductId};
@@ -65,21 +65,21 @@ impl Client {
 impl Categories<'_> {
     /// `Category.filter(query)`: every category that matches (e.g. `{"product": id}`).
     pub async fn filter(&self, query: Query) -> Result<Vec<Category>, Error> {
-        send(self.client, Self::filter_call(query)).await
+        self.client.send(Self::filter_call(query)).await
     }
 
     /// The `Category.filter` call, to send in a batch.
-    pub fn filter_call(query: Query) -> Call {
+    pub fn filter_call(query: Query) -> Call<Vec<Category>> {
         filter_call("Category.filter", query)
     }
 
     /// `Category.create(values)`.
     pub async fn create(&self, new: &NewCategory) -> Result<Category, Error> {
-        send(self.client, Self::create_call(new)).await
+        self.client.send(Self::create_call(new)).await
     }
 
     /// The `Category.create` call, to send in a batch.
-    pub fn create_call(new: &NewCategory) -> Call {
+    pub fn create_call(new: &NewCategory) -> Call<Category> {
         values_call("Category.create", new)
     }
 }

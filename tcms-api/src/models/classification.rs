@@ -2,7 +2,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::common::{filter_call, null_default, send, values_call};
+use super::common::{filter_call, null_default, values_call};
 use crate::client::Client;
 use crate::error::Error;
 use crate::ids::ClassificationId;
@@ -52,21 +52,21 @@ impl Client {
 impl Classifications<'_> {
     /// `Classification.filter(query)`: every classification that matches.
     pub async fn filter(&self, query: Query) -> Result<Vec<Classification>, Error> {
-        send(self.client, Self::filter_call(query)).await
+        self.client.send(Self::filter_call(query)).await
     }
 
     /// The `Classification.filter` call, to send in a batch.
-    pub fn filter_call(query: Query) -> Call {
+    pub fn filter_call(query: Query) -> Call<Vec<Classification>> {
         filter_call("Classification.filter", query)
     }
 
     /// `Classification.create(values)`.
     pub async fn create(&self, new: &NewClassification) -> Result<Classification, Error> {
-        send(self.client, Self::create_call(new)).await
+        self.client.send(Self::create_call(new)).await
     }
 
     /// The `Classification.create` call, to send in a batch.
-    pub fn create_call(new: &NewClassification) -> Call {
+    pub fn create_call(new: &NewClassification) -> Call<Classification> {
         values_call("Classification.create", new)
     }
 }

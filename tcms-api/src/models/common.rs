@@ -3,40 +3,31 @@
 
 use std::time::Duration;
 
-use serde::de::{self, DeserializeOwned, Deserializer, Visitor};
+use serde::de::{self, Deserializer, Visitor};
 use serde::{Deserialize, Serialize, Serializer};
 use serde_json::Value;
 use tracing::error;
 
-use crate::client::{Client, decode};
-use crate::error::Error;
 use crate::query::Query;
 use crate::rpc::Call;
 
-/// Sends `call` alone and decodes its result, naming the method and JSON path on failure.
-pub(crate) async fn send<T: DeserializeOwned>(client: &Client, call: Call) -> Result<T, Error> {
-    let method = call.method().to_owned();
-    let value = client.call_raw(call).await?;
-    decode(&method, value)
-}
-
 /// A `*.filter(query)` call.
-pub(crate) fn filter_call(method: &str, query: Query) -> Call {
+pub(crate) fn filter_call<T>(method: &str, query: Query) -> Call<T> {
     Call::new(method, Value::Array(vec![query.into_value()]))
 }
 
 /// A call whose only parameter is `values` (`*.create(values)`).
-pub(crate) fn values_call<T: Serialize>(method: &str, values: &T) -> Call {
+pub(crate) fn values_call<T, V: Serialize>(method: &str, values: &V) -> Call<T> {
     Call::new(method, Value::Array(vec![to_value(method, values)]))
 }
 
 /// A call with an id and a values dict (`*.update(id, values)`).
-pub(crate) fn id_values_call<T: Serialize>(method: &str, id: Value, values: &T) -> Call {
+pub(crate) fn id_values_call<T, V: Serialize>(method: &str, id: Value, values: &V) -> Call<T> {
     Call::new(method, Value::Array(vec![id, to_value(method, values)]))
 }
 
 /// A call with positional parameters that are already JSON.
-pub(crate) fn positional_call(method: &str, params: Vec<Value>) -> Call {
+pub(crate) fn positional_call<T>(method: &str, params: Vec<Value>) -> Call<T> {
     Call::new(method, Value::Array(params))
 }
 
@@ -305,12 +296,12 @@ mod tests {
 
     #[test]
     fn calls_carry_positional_params() {
-        let call = filter_call("Product.filter", Query::new().eq("name", "p"));
+        let call: Call<Value> = filter_call("Product.filter", Query::new().eq("name", "p"));
         assert_eq!(call.method(), "Product.filter");
         assert_eq!(call.params(), &json!([{"name": "p"}]));
-        let call = id_values_call("TestRun.update", json!(5), &json!({"notes": "n"}));
+        let call: Call<Value> = id_values_call("TestRun.update", json!(5), &json!({"notes": "n"}));
         assert_eq!(call.params(), &json!([5, {"notes": "n"}]));
-        let call = values_call("Product.create", &json!({"name": "p"}));
+        let call: Call<Value> = values_call("Product.create", &json!({"name": "p"}));
         assert_eq!(call.params(), &json!([{"name": "p"}]));
     }
 }

@@ -6,8 +6,10 @@
 //! `id` is required. Strings arrive HTML-unescaped (the client undoes Kiwi's escaping).
 //!
 //! Every handler method that sends something has a `*_call` sibling that only builds the
-//! [`Call`](crate::Call), for [`Client::call_many`](crate::Client::call_many) batches.
+//! [`Call<T>`](crate::Call) (`T`: what its answer decodes to), for
+//! [`Client::send_all`](crate::Client::send_all) and [`Batch`](crate::Batch) batches.
 
+pub(crate) mod auth;
 mod build;
 mod category;
 mod classification;
@@ -17,6 +19,7 @@ mod link;
 mod plan_type;
 mod priority;
 mod product;
+mod tag;
 mod test_case;
 mod test_case_status;
 mod test_execution;
@@ -34,6 +37,7 @@ pub use link::{Link, NewLink};
 pub use plan_type::{NewPlanType, PlanType, PlanTypes};
 pub use priority::{Priorities, Priority};
 pub use product::{NewProduct, Product, Products};
+pub use tag::Tag;
 pub use test_case::{NewTestCase, TestCase, TestCaseUpdate, TestCases};
 pub use test_case_status::{TestCaseStatus, TestCaseStatuses};
 pub use test_execution::{

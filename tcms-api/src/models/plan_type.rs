@@ -2,7 +2,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::common::{filter_call, null_default, send, values_call};
+use super::common::{filter_call, null_default, values_call};
 use crate::client::Client;
 use crate::error::Error;
 use crate::ids::PlanTypeId;
@@ -61,21 +61,21 @@ impl Client {
 impl PlanTypes<'_> {
     /// `PlanType.filter(query)`: every plan type that matches (e.g. `{"name": "Unit"}`).
     pub async fn filter(&self, query: Query) -> Result<Vec<PlanType>, Error> {
-        send(self.client, Self::filter_call(query)).await
+        self.client.send(Self::filter_call(query)).await
     }
 
     /// The `PlanType.filter` call, to send in a batch.
-    pub fn filter_call(query: Query) -> Call {
+    pub fn filter_call(query: Query) -> Call<Vec<PlanType>> {
         filter_call("PlanType.filter", query)
     }
 
     /// `PlanType.create(values)`.
     pub async fn create(&self, new: &NewPlanType) -> Result<PlanType, Error> {
-        send(self.client, Self::create_call(new)).await
+        self.client.send(Self::create_call(new)).await
     }
 
     /// The `PlanType.create` call, to send in a batch.
-    pub fn create_call(new: &NewPlanType) -> Call {
+    pub fn create_call(new: &NewPlanType) -> Call<PlanType> {
         values_call("PlanType.create", new)
     }
 }

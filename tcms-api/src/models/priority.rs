@@ -2,7 +2,7 @@
 
 use serde::Deserialize;
 
-use super::common::{bool_or_true, filter_call, null_default, send, yes};
+use super::common::{bool_or_true, filter_call, null_default, yes};
 use crate::client::Client;
 use crate::error::Error;
 use crate::ids::PriorityId;
@@ -40,11 +40,11 @@ impl Client {
 impl Priorities<'_> {
     /// `Priority.filter(query)`: every priority that matches.
     pub async fn filter(&self, query: Query) -> Result<Vec<Priority>, Error> {
-        send(self.client, Self::filter_call(query)).await
+        self.client.send(Self::filter_call(query)).await
     }
 
     /// The `Priority.filter` call, to send in a batch.
-    pub fn filter_call(query: Query) -> Call {
+    pub fn filter_call(query: Query) -> Call<Vec<Priority>> {
         filter_call("Priority.filter", query)
     }
 }

@@ -2,7 +2,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::common::{filter_call, null_default, send, values_call};
+use super::common::{filter_call, null_default, values_call};
 use crate::client::Client;
 use crate::error::Error;
 use crate::ids::{ClassificationId, ProductId};
@@ -68,22 +68,22 @@ impl Client {
 impl Products<'_> {
     /// `Product.filter(query)`: every product that matches, ordered by id.
     pub async fn filter(&self, query: Query) -> Result<Vec<Product>, Error> {
-        send(self.client, Self::filter_call(query)).await
+        self.client.send(Self::filter_call(query)).await
     }
 
     /// The `Product.filter` call, to send in a batch.
-    pub fn filter_call(query: Query) -> Call {
+    pub fn filter_call(query: Query) -> Call<Vec<Product>> {
         filter_call("Product.filter", query)
     }
 
     /// `Product.create(values)`. A duplicate name is refused
     /// ([`crate::RpcError::is_duplicate`]).
     pub async fn create(&self, new: &NewProduct) -> Result<Product, Error> {
-        send(self.client, Self::create_call(new)).await
+        self.client.send(Self::create_call(new)).await
     }
 
     /// The `Product.create` call, to send in a batch.
-    pub fn create_call(new: &NewProduct) -> Call {
+    pub fn create_call(new: &NewProduct) -> Call<Product> {
         values_call("Product.create", new)
     }
 }

@@ -6,7 +6,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use super::common::{
-    duration, duration_seconds, filter_call, id_values_call, null_default, send, values_call,
+    duration, duration_seconds, filter_call, id_values_call, null_default, values_call,
 };
 use crate::client::Client;
 use crate::error::Error;
@@ -265,21 +265,21 @@ impl TestCases<'_> {
     /// `TestCase.filter(query)`: every case that matches. The product is reached through
     /// `category__product`, plan membership through `plan`.
     pub async fn filter(&self, query: Query) -> Result<Vec<TestCase>, Error> {
-        send(self.client, Self::filter_call(query)).await
+        self.client.send(Self::filter_call(query)).await
     }
 
     /// The `TestCase.filter` call, to send in a batch.
-    pub fn filter_call(query: Query) -> Call {
+    pub fn filter_call(query: Query) -> Call<Vec<TestCase>> {
         filter_call("TestCase.filter", query)
     }
 
     /// `TestCase.create(values)`. Not idempotent: sending it twice makes two cases.
     pub async fn create(&self, new: &NewTestCase) -> Result<TestCase, Error> {
-        send(self.client, Self::create_call(new)).await
+        self.client.send(Self::create_call(new)).await
     }
 
     /// The `TestCase.create` call, to send in a batch.
-    pub fn create_call(new: &NewTestCase) -> Call {
+    pub fn create_call(new: &NewTestCase) -> Call<TestCase> {
         values_call("TestCase.create", new)
     }
 
@@ -289,11 +289,11 @@ impl TestCases<'_> {
         case: TestCaseId,
         update: &TestCaseUpdate,
     ) -> Result<TestCase, Error> {
-        send(self.client, Self::update_call(case, update)).await
+        self.client.send(Self::update_call(case, update)).await
     }
 
     /// The `TestCase.update` call, to send in a batch.
-    pub fn update_call(case: TestCaseId, update: &TestCaseUpdate) -> Call {
+    pub fn update_call(case: TestCaseId, update: &TestCaseUpdate) -> Call<TestCase> {
         id_values_call("TestCase.update", case.into(), update)
     }
 }

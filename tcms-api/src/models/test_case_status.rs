@@ -2,7 +2,7 @@
 
 use serde::Deserialize;
 
-use super::common::{filter_call, null_default, send};
+use super::common::{filter_call, null_default};
 use crate::client::Client;
 use crate::error::Error;
 use crate::ids::TestCaseStatusId;
@@ -46,11 +46,11 @@ impl TestCaseStatuses<'_> {
     /// `TestCaseStatus.filter(query)`: every status that matches (e.g.
     /// `{"is_confirmed": true}`).
     pub async fn filter(&self, query: Query) -> Result<Vec<TestCaseStatus>, Error> {
-        send(self.client, Self::filter_call(query)).await
+        self.client.send(Self::filter_call(query)).await
     }
 
     /// The `TestCaseStatus.filter` call, to send in a batch.
-    pub fn filter_call(query: Query) -> Call {
+    pub fn filter_call(query: Query) -> Call<Vec<TestCaseStatus>> {
         filter_call("TestCaseStatus.filter", query)
     }
 }

@@ -9,7 +9,7 @@ use serde_json::Value;
 
 use super::comment::Comment;
 use super::common::{
-    duration, filter_call, id_values_call, null_default, positional_call, send, to_value,
+    duration, filter_call, id_values_call, null_default, positional_call, to_value,
 };
 use super::link::{Link, NewLink};
 use crate::client::Client;
@@ -198,11 +198,11 @@ impl Client {
 impl TestExecutions<'_> {
     /// `TestExecution.filter(query)`: every execution that matches (e.g. `{"run": id}`).
     pub async fn filter(&self, query: Query) -> Result<Vec<TestExecution>, Error> {
-        send(self.client, Self::filter_call(query)).await
+        self.client.send(Self::filter_call(query)).await
     }
 
     /// The `TestExecution.filter` call, to send in a batch.
-    pub fn filter_call(query: Query) -> Call {
+    pub fn filter_call(query: Query) -> Call<Vec<TestExecution>> {
         filter_call("TestExecution.filter", query)
     }
 
@@ -212,11 +212,14 @@ impl TestExecutions<'_> {
         execution: TestExecutionId,
         update: &ExecutionUpdate,
     ) -> Result<TestExecution, Error> {
-        send(self.client, Self::update_call(execution, update)).await
+        self.client.send(Self::update_call(execution, update)).await
     }
 
     /// The `TestExecution.update` call, to send in a batch.
-    pub fn update_call(execution: TestExecutionId, update: &ExecutionUpdate) -> Call {
+    pub fn update_call(
+        execution: TestExecutionId,
+        update: &ExecutionUpdate,
+    ) -> Call<TestExecution> {
         id_values_call("TestExecution.update", execution.into(), update)
     }
 
@@ -227,11 +230,13 @@ impl TestExecutions<'_> {
         execution: TestExecutionId,
         comment: &str,
     ) -> Result<Comment, Error> {
-        send(self.client, Self::add_comment_call(execution, comment)).await
+        self.client
+            .send(Self::add_comment_call(execution, comment))
+            .await
     }
 
     /// The `TestExecution.add_comment` call, to send in a batch.
-    pub fn add_comment_call(execution: TestExecutionId, comment: &str) -> Call {
+    pub fn add_comment_call(execution: TestExecutionId, comment: &str) -> Call<Comment> {
         positional_call(
             "TestExecution.add_comment",
             vec![execution.into(), Value::from(comment)],
@@ -240,21 +245,21 @@ impl TestExecutions<'_> {
 
     /// `TestExecution.get_comments(execution_id)`: the execution's comments.
     pub async fn get_comments(&self, execution: TestExecutionId) -> Result<Vec<Comment>, Error> {
-        send(self.client, Self::get_comments_call(execution)).await
+        self.client.send(Self::get_comments_call(execution)).await
     }
 
     /// The `TestExecution.get_comments` call, to send in a batch.
-    pub fn get_comments_call(execution: TestExecutionId) -> Call {
+    pub fn get_comments_call(execution: TestExecutionId) -> Call<Vec<Comment>> {
         positional_call("TestExecution.get_comments", vec![execution.into()])
     }
 
     /// `TestExecution.add_link(values, update_tracker)`: the new link. Not idempotent.
     pub async fn add_link(&self, link: &NewLink) -> Result<Link, Error> {
-        send(self.client, Self::add_link_call(link)).await
+        self.client.send(Self::add_link_call(link)).await
     }
 
     /// The `TestExecution.add_link` call, to send in a batch.
-    pub fn add_link_call(link: &NewLink) -> Call {
+    pub fn add_link_call(link: &NewLink) -> Call<Link> {
         let method = "TestExecution.add_link";
         positional_call(
             method,
@@ -265,11 +270,11 @@ impl TestExecutions<'_> {
     /// `TestExecution.get_links(query)`: every link that matches (`{"execution": id}`, or
     /// `{"execution__run": id}` for a whole run).
     pub async fn get_links(&self, query: Query) -> Result<Vec<Link>, Error> {
-        send(self.client, Self::get_links_call(query)).await
+        self.client.send(Self::get_links_call(query)).await
     }
 
     /// The `TestExecution.get_links` call, to send in a batch.
-    pub fn get_links_call(query: Query) -> Call {
+    pub fn get_links_call(query: Query) -> Call<Vec<Link>> {
         filter_call("TestExecution.get_links", query)
     }
 }

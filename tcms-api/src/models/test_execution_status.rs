@@ -2,7 +2,7 @@
 
 use serde::Deserialize;
 
-use super::common::{filter_call, null_default, send};
+use super::common::{filter_call, null_default};
 use crate::client::Client;
 use crate::error::Error;
 use crate::ids::TestExecutionStatusId;
@@ -69,11 +69,11 @@ impl TestExecutionStatuses<'_> {
     /// `TestExecutionStatus.filter(query)`: every status that matches (e.g.
     /// `{"weight__gt": 0}`).
     pub async fn filter(&self, query: Query) -> Result<Vec<TestExecutionStatus>, Error> {
-        send(self.client, Self::filter_call(query)).await
+        self.client.send(Self::filter_call(query)).await
     }
 
     /// The `TestExecutionStatus.filter` call, to send in a batch.
-    pub fn filter_call(query: Query) -> Call {
+    pub fn filter_call(query: Query) -> Call<Vec<TestExecutionStatus>> {
         filter_call("TestExecutionStatus.filter", query)
     }
 }

@@ -4,8 +4,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use super::common::{
-    bool_or_true, filter_call, id_values_call, null_default, positional_call, send, values_call,
-    yes,
+    bool_or_true, filter_call, id_values_call, null_default, positional_call, values_call, yes,
 };
 use super::test_case::TestCase;
 use crate::client::Client;
@@ -171,21 +170,21 @@ impl Client {
 impl TestPlans<'_> {
     /// `TestPlan.filter(query)`: every plan that matches (e.g. `{"name": n, "product": id}`).
     pub async fn filter(&self, query: Query) -> Result<Vec<TestPlan>, Error> {
-        send(self.client, Self::filter_call(query)).await
+        self.client.send(Self::filter_call(query)).await
     }
 
     /// The `TestPlan.filter` call, to send in a batch.
-    pub fn filter_call(query: Query) -> Call {
+    pub fn filter_call(query: Query) -> Call<Vec<TestPlan>> {
         filter_call("TestPlan.filter", query)
     }
 
     /// `TestPlan.create(values)`.
     pub async fn create(&self, new: &NewTestPlan) -> Result<TestPlan, Error> {
-        send(self.client, Self::create_call(new)).await
+        self.client.send(Self::create_call(new)).await
     }
 
     /// The `TestPlan.create` call, to send in a batch.
-    pub fn create_call(new: &NewTestPlan) -> Call {
+    pub fn create_call(new: &NewTestPlan) -> Call<TestPlan> {
         values_call("TestPlan.create", new)
     }
 
@@ -195,32 +194,32 @@ impl TestPlans<'_> {
         plan: TestPlanId,
         update: &TestPlanUpdate,
     ) -> Result<TestPlan, Error> {
-        send(self.client, Self::update_call(plan, update)).await
+        self.client.send(Self::update_call(plan, update)).await
     }
 
     /// The `TestPlan.update` call, to send in a batch.
-    pub fn update_call(plan: TestPlanId, update: &TestPlanUpdate) -> Call {
+    pub fn update_call(plan: TestPlanId, update: &TestPlanUpdate) -> Call<TestPlan> {
         id_values_call("TestPlan.update", plan.into(), update)
     }
 
     /// `TestPlan.add_case(plan_id, case_id)`: the case, with its `sortkey` in the plan.
     /// Idempotent: adding a case already in the plan returns it again.
     pub async fn add_case(&self, plan: TestPlanId, case: TestCaseId) -> Result<TestCase, Error> {
-        send(self.client, Self::add_case_call(plan, case)).await
+        self.client.send(Self::add_case_call(plan, case)).await
     }
 
     /// The `TestPlan.add_case` call, to send in a batch.
-    pub fn add_case_call(plan: TestPlanId, case: TestCaseId) -> Call {
+    pub fn add_case_call(plan: TestPlanId, case: TestCaseId) -> Call<TestCase> {
         positional_call("TestPlan.add_case", vec![plan.into(), case.into()])
     }
 
     /// `TestPlan.remove_case(plan_id, case_id)`.
     pub async fn remove_case(&self, plan: TestPlanId, case: TestCaseId) -> Result<(), Error> {
-        send(self.client, Self::remove_case_call(plan, case)).await
+        self.client.send(Self::remove_case_call(plan, case)).await
     }
 
     /// The `TestPlan.remove_case` call, to send in a batch.
-    pub fn remove_case_call(plan: TestPlanId, case: TestCaseId) -> Call {
+    pub fn remove_case_call(plan: TestPlanId, case: TestCaseId) -> Call<()> {
         positional_call("TestPlan.remove_case", vec![plan.into(), case.into()])
     }
 }

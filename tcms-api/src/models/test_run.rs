@@ -3,10 +3,10 @@
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
+use serde_json::Value;
 
-use super::common::{
-    filter_call, id_values_call, null_default, positional_call, send, values_call,
-};
+use super::common::{filter_call, id_values_call, null_default, positional_call, values_call};
+use super::tag::Tag;
 use super::test_execution::TestExecution;
 use crate::client::Client;
 use crate::error::Error;
@@ -281,11 +281,11 @@ pub struct TestRunUpdate {
 /// Test run methods; from [`Client::test_runs`].
 ///
 /// Each method has a `*_call` sibling that builds the [`Call`] without sending it, so many can
-/// go out in JSON-RPC batches with [`Client::call_many`].
+/// go out in JSON-RPC batches with [`Client::send_all`].
 ///
 /// ```no_run
 /// use chrono::Utc;
-/// use tcms_api::models::{ExecutionUpdate, NewTestRun, TestExecution, TestExecutions, TestRuns};
+/// use tcms_api::models::{ExecutionUpdate, NewTestRun, TestExecutions, TestRuns};
 /// use tcms_api::{BuildId, Client, Config, Query, TestCaseId, TestExecutionStatusId, TestPlanId};
 ///
 /// # async fn demo() -> Result<(), tcms_api::Error> {
@@ -311,7 +311,7 @@ pub struct TestRunUpdate {
 ///     .to_vec();
 /// let started = Utc::now();
 /// let mut updates = Vec::new();
-/// for executions in client.call_many::<Vec<TestExecution>>(calls).await {
+/// for executions in client.send_all(calls).await {
 ///     for execution in executions? {
 ///         // PASSED is 4 on a stock server (better: pick by weight). Dates go with the status.
 ///         let passed = TestExecutionStatusId::new(4);
@@ -319,7 +319,7 @@ pub struct TestRunUpdate {
 ///         updates.push(TestExecutions::update_call(execution.id, &update));
 ///     }
 /// }
-/// for updated in client.call_many::<TestExecution>(updates).await {
+/// for updated in client.send_all(updates).await {
 ///     let execution = updated?;
 ///     println!("{} is {:?}", execution.id, execution.status_name);
 /// }
@@ -348,31 +348,31 @@ impl TestRuns<'_> {
     /// The lookups `plan__product_version` and `plan__product` work as filter keys on 16.x
     /// too, even though 16.x no longer returns them.
     pub async fn filter(&self, query: Query) -> Result<Vec<TestRun>, Error> {
-        send(self.client, Self::filter_call(query)).await
+        self.client.send(Self::filter_call(query)).await
     }
 
     /// The `TestRun.filter` call, to send in a batch.
-    pub fn filter_call(query: Query) -> Call {
+    pub fn filter_call(query: Query) -> Call<Vec<TestRun>> {
         filter_call("TestRun.filter", query)
     }
 
     /// `TestRun.create(values)`. Not idempotent: sending it twice makes two runs.
     pub async fn create(&self, new: &NewTestRun) -> Result<TestRun, Error> {
-        send(self.client, Self::create_call(new)).await
+        self.client.send(Self::create_call(new)).await
     }
 
     /// The `TestRun.create` call, to send in a batch.
-    pub fn create_call(new: &NewTestRun) -> Call {
+    pub fn create_call(new: &NewTestRun) -> Call<TestRun> {
         values_call("TestRun.create", new)
     }
 
     /// `TestRun.update(run_id, values)`: the updated run.
     pub async fn update(&self, run: TestRunId, update: &TestRunUpdate) -> Result<TestRun, Error> {
-        send(self.client, Self::update_call(run, update)).await
+        self.client.send(Self::update_call(run, update)).await
     }
 
     /// The `TestRun.update` call, to send in a batch.
-    pub fn update_call(run: TestRunId, update: &TestRunUpdate) -> Call {
+    pub fn update_call(run: TestRunId, update: &TestRunUpdate) -> Call<TestRun> {
         id_values_call("TestRun.update", run.into(), update)
     }
 
@@ -384,33 +384,54 @@ impl TestRuns<'_> {
         run: TestRunId,
         case: TestCaseId,
     ) -> Result<Vec<TestExecution>, Error> {
-        send(self.client, Self::add_case_call(run, case)).await
+        self.client.send(Self::add_case_call(run, case)).await
     }
 
     /// The `TestRun.add_case` call, to send in a batch (decode each answer as
     /// `Vec<TestExecution>`).
-    pub fn add_case_call(run: TestRunId, case: TestCaseId) -> Call {
+    pub fn add_case_call(run: TestRunId, case: TestCaseId) -> Call<Vec<TestExecution>> {
         positional_call("TestRun.add_case", vec![run.into(), case.into()])
     }
 
     /// `TestRun.get_cases(run_id)`: the cases of the run, each with its execution id and
     /// status name.
     pub async fn get_cases(&self, run: TestRunId) -> Result<Vec<RunCase>, Error> {
-        send(self.client, Self::get_cases_call(run)).await
+        self.client.send(Self::get_cases_call(run)).await
     }
 
     /// The `TestRun.get_cases` call, to send in a batch.
-    pub fn get_cases_call(run: TestRunId) -> Call {
+    pub fn get_cases_call(run: TestRunId) -> Call<Vec<RunCase>> {
         positional_call("TestRun.get_cases", vec![run.into()])
     }
 
     /// `TestRun.remove_case(run_id, case_id)`: deletes the case's executions in the run.
     pub async fn remove_case(&self, run: TestRunId, case: TestCaseId) -> Result<(), Error> {
-        send(self.client, Self::remove_case_call(run, case)).await
+        self.client.send(Self::remove_case_call(run, case)).await
+    }
+
+    /// `TestRun.add_tag(run_id, name)`: the run's tags after adding `name` (created if it
+    /// does not exist). Idempotent.
+    pub async fn add_tag(&self, run: TestRunId, name: &str) -> Result<Vec<Tag>, Error> {
+        self.client.send(Self::add_tag_call(run, name)).await
+    }
+
+    /// The `TestRun.add_tag` call, to send in a batch.
+    pub fn add_tag_call(run: TestRunId, name: &str) -> Call<Vec<Tag>> {
+        positional_call("TestRun.add_tag", vec![run.into(), Value::from(name)])
+    }
+
+    /// `TestRun.remove_tag(run_id, name)`: the run's tags after removing `name`.
+    pub async fn remove_tag(&self, run: TestRunId, name: &str) -> Result<Vec<Tag>, Error> {
+        self.client.send(Self::remove_tag_call(run, name)).await
+    }
+
+    /// The `TestRun.remove_tag` call, to send in a batch.
+    pub fn remove_tag_call(run: TestRunId, name: &str) -> Call<Vec<Tag>> {
+        positional_call("TestRun.remove_tag", vec![run.into(), Value::from(name)])
     }
 
     /// The `TestRun.remove_case` call, to send in a batch.
-    pub fn remove_case_call(run: TestRunId, case: TestCaseId) -> Call {
+    pub fn remove_case_call(run: TestRunId, case: TestCaseId) -> Call<()> {
         positional_call("TestRun.remove_case", vec![run.into(), case.into()])
     }
 }

@@ -2,7 +2,7 @@
 
 use serde::Deserialize;
 
-use super::common::{filter_call, null_default, positional_call, send};
+use super::common::{filter_call, null_default, positional_call};
 use crate::client::Client;
 use crate::error::Error;
 use crate::ids::UserId;
@@ -56,17 +56,17 @@ impl Users<'_> {
     /// `User.filter(query)`: every user that matches (the empty query matches all users;
     /// see [`Users::me`] for the caller).
     pub async fn filter(&self, query: Query) -> Result<Vec<User>, Error> {
-        send(self.client, Self::filter_call(query)).await
+        self.client.send(Self::filter_call(query)).await
     }
 
     /// The `User.filter` call, to send in a batch.
-    pub fn filter_call(query: Query) -> Call {
+    pub fn filter_call(query: Query) -> Call<Vec<User>> {
         filter_call("User.filter", query)
     }
 
     /// The logged-in user: `User.filter()` with no argument.
     pub async fn me(&self) -> Result<User, Error> {
-        let users: Vec<User> = send(self.client, Self::me_call()).await?;
+        let users: Vec<User> = self.client.send(Self::me_call()).await?;
         users.into_iter().next().ok_or_else(|| Error::Decode {
             method: "User.filter".into(),
             path: ".".into(),
@@ -75,7 +75,7 @@ impl Users<'_> {
     }
 
     /// The `User.filter()` call that returns the caller (a list of one user).
-    pub fn me_call() -> Call {
+    pub fn me_call() -> Call<Vec<User>> {
         positional_call("User.filter", Vec::new())
     }
 }

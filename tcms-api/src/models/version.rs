@@ -2,7 +2,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::common::{filter_call, null_default, send, values_call};
+use super::common::{filter_call, null_default, values_call};
 use crate::client::Client;
 use crate::error::Error;
 use crate::ids::{ProductId, VersionId};
@@ -62,22 +62,22 @@ impl Client {
 impl Versions<'_> {
     /// `Version.filter(query)`: every version that matches (e.g. `{"product": id, "value": v}`).
     pub async fn filter(&self, query: Query) -> Result<Vec<Version>, Error> {
-        send(self.client, Self::filter_call(query)).await
+        self.client.send(Self::filter_call(query)).await
     }
 
     /// The `Version.filter` call, to send in a batch.
-    pub fn filter_call(query: Query) -> Call {
+    pub fn filter_call(query: Query) -> Call<Vec<Version>> {
         filter_call("Version.filter", query)
     }
 
     /// `Version.create(values)`. An existing value for the product is refused
     /// ([`crate::RpcError::is_duplicate`]).
     pub async fn create(&self, new: &NewVersion) -> Result<Version, Error> {
-        send(self.client, Self::create_call(new)).await
+        self.client.send(Self::create_call(new)).await
     }
 
     /// The `Version.create` call, to send in a batch.
-    pub fn create_call(new: &NewVersion) -> Call {
+    pub fn create_call(new: &NewVersion) -> Call<Version> {
         values_call("Version.create", new)
     }
 }

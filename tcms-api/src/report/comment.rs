@@ -26,16 +26,11 @@ impl<'a> Merged<'a> {
     /// The status to report: the worst of the results' verdicts (a flaky result counts as a
     /// pass, so a later hard failure of the same name still wins).
     pub fn status(&self) -> KiwiStatus {
-        let worst = self
-            .results
+        self.results
             .iter()
-            .map(|r| r.verdict())
-            .max_by_key(|v| match v {
-                Verdict::Flaky => 0,
-                Verdict::Plain(o) => o.severity(),
-            })
-            .unwrap_or(Verdict::Plain(Outcome::Error));
-        KiwiStatus::for_verdict(worst)
+            .map(|r| KiwiStatus::for_verdict(r.verdict()))
+            .reduce(KiwiStatus::worse)
+            .unwrap_or(KiwiStatus::Error)
     }
 
     /// The comment, or `None` when there is nothing to say (a plain pass).
@@ -69,7 +64,7 @@ impl<'a> Merged<'a> {
 /// a re-run.
 fn result_text(result: &TestResult) -> Option<String> {
     let interesting: Vec<(usize, &Attempt)> = result
-        .attempts
+        .attempts()
         .iter()
         .enumerate()
         .filter(|(_, a)| a.outcome != Outcome::Passed)
@@ -78,13 +73,13 @@ fn result_text(result: &TestResult) -> Option<String> {
         return None;
     }
     // One attempt that says nothing but its outcome: the status already says it.
-    if let [only] = result.attempts.as_slice()
+    if let [only] = result.attempts()
         && !has_text(only)
     {
         return None;
     }
     let mut out = String::new();
-    let total = result.attempts.len();
+    let total = result.attempts().len();
     if result.verdict() == Verdict::Flaky {
         let _ = writeln!(
             out,
@@ -210,9 +205,8 @@ mod tests {
     #[test]
     fn flaky_is_passed_with_each_failed_attempt() {
         let mut r = TestResult::new("t", attempt(Outcome::Failed, Some("first"), None));
-        r.attempts
-            .push(attempt(Outcome::Error, Some("second"), None));
-        r.attempts.push(Attempt::new(Outcome::Passed));
+        r.push_attempt(attempt(Outcome::Error, Some("second"), None));
+        r.push_attempt(Attempt::new(Outcome::Passed));
         let m = Merged::new(vec![&r]);
         assert_eq!(m.status(), KiwiStatus::Passed);
         let c = m.comment().unwrap();
@@ -241,7 +235,7 @@ mod tests {
         assert!(c.contains("[result 3 of 3]\nWAIVED: later"), "{c}");
         // A flaky pass does not hide a hard failure of the same name.
         let mut flaky = TestResult::new("dup", Attempt::new(Outcome::Failed));
-        flaky.attempts.push(Attempt::new(Outcome::Passed));
+        flaky.push_attempt(Attempt::new(Outcome::Passed));
         let err = TestResult::new("dup", Attempt::new(Outcome::Error));
         assert_eq!(Merged::new(vec![&flaky, &err]).status(), KiwiStatus::Error);
     }

@@ -4,6 +4,8 @@ use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 
+use super::status::KiwiStatus;
+
 /// How one attempt of a test ended.
 ///
 /// Ordered from best to worst by [`Outcome::severity`]; the engine keeps the worst outcome when
@@ -23,15 +25,10 @@ pub enum Outcome {
 }
 
 impl Outcome {
-    /// Higher is worse: Failed > Error > Todo > Skipped > Passed.
+    /// Higher is worse: Failed > Error > Todo > Skipped > Passed (the severity of the status
+    /// it is reported as, [`KiwiStatus::severity`]).
     pub fn severity(self) -> u8 {
-        match self {
-            Outcome::Passed => 0,
-            Outcome::Skipped => 1,
-            Outcome::Todo => 2,
-            Outcome::Error => 3,
-            Outcome::Failed => 4,
-        }
+        KiwiStatus::for_outcome(self).severity()
     }
 
     /// True for [`Outcome::Failed`] and [`Outcome::Error`].
@@ -99,8 +96,8 @@ pub struct TestResult {
     pub name: String,
     /// The parts the name was made from.
     pub origin: Origin,
-    /// Every attempt, in order; never empty.
-    pub attempts: Vec<Attempt>,
+    /// Every attempt, in order; never empty (the constructors take the first one).
+    attempts: Vec<Attempt>,
     /// `<property>` pairs and similar metadata, in input order.
     pub properties: Vec<(String, String)>,
 }
@@ -125,17 +122,63 @@ impl TestResult {
         }
     }
 
+    /// The same result with `origin`.
+    pub fn with_origin(mut self, origin: Origin) -> Self {
+        self.origin = origin;
+        self
+    }
+
+    /// The same result with these properties.
+    pub fn with_properties(mut self, properties: Vec<(String, String)>) -> Self {
+        self.properties = properties;
+        self
+    }
+
+    /// A result with these attempts, in order; `None` when there is none.
+    pub fn with_attempts(name: impl Into<String>, attempts: Vec<Attempt>) -> Option<Self> {
+        (!attempts.is_empty()).then(|| Self {
+            name: name.into(),
+            origin: Origin::default(),
+            attempts,
+            properties: Vec::new(),
+        })
+    }
+
+    /// Every attempt, in order; never empty.
+    pub fn attempts(&self) -> &[Attempt] {
+        &self.attempts
+    }
+
+    /// The first attempt (the only one, for most tests).
+    pub fn first_attempt(&self) -> &Attempt {
+        &self.attempts[0]
+    }
+
+    /// The last attempt, to add what the input says after it (captured output, say).
+    pub fn last_attempt_mut(&mut self) -> &mut Attempt {
+        let last = self.attempts.len() - 1;
+        &mut self.attempts[last]
+    }
+
+    /// Adds a later attempt (a re-run).
+    pub fn push_attempt(&mut self, attempt: Attempt) {
+        self.attempts.push(attempt);
+    }
+
     /// The last attempt's outcome decides, except that a failure followed by a pass is
     /// [`Verdict::Flaky`].
     pub fn verdict(&self) -> Verdict {
-        let Some(last) = self.attempts.last() else {
-            return Verdict::Plain(Outcome::Error);
-        };
+        let last = self.last_attempt();
         if last.outcome == Outcome::Passed && self.attempts.iter().any(|a| a.outcome.is_failure()) {
             Verdict::Flaky
         } else {
             Verdict::Plain(last.outcome)
         }
+    }
+
+    /// The last attempt.
+    pub fn last_attempt(&self) -> &Attempt {
+        &self.attempts[self.attempts.len() - 1]
     }
 
     /// The earliest known start of any attempt.
@@ -157,11 +200,12 @@ mod tests {
     fn verdict_of_reruns() {
         let mut r = TestResult::new("t", Attempt::new(Outcome::Failed));
         assert_eq!(r.verdict(), Verdict::Plain(Outcome::Failed));
-        r.attempts.push(Attempt::new(Outcome::Passed));
+        r.push_attempt(Attempt::new(Outcome::Passed));
         assert_eq!(r.verdict(), Verdict::Flaky);
-        r.attempts.push(Attempt::new(Outcome::Error));
+        r.push_attempt(Attempt::new(Outcome::Error));
         assert_eq!(r.verdict(), Verdict::Plain(Outcome::Error));
         assert!(Outcome::Failed.severity() > Outcome::Error.severity());
         assert!(Outcome::Error.severity() > Outcome::Skipped.severity());
+        assert!(TestResult::with_attempts("t", Vec::new()).is_none());
     }
 }

@@ -3,56 +3,8 @@
 
 use std::collections::HashMap;
 
-/// The environment variables the engine reads, in one place.
-pub mod vars {
-    /// Report into this existing TestRun; its plan receives the cases.
-    pub const RUN_ID: &str = "TCMS_RUN_ID";
-    /// Create the TestRun under this existing TestPlan.
-    pub const PLAN_ID: &str = "TCMS_PLAN_ID";
-    /// Every process with the same key reports into one TestRun (parallel CI shards);
-    /// `auto` derives the key from the CI pipeline ([`RUN_KEY_AUTO`]).
-    pub const RUN_KEY: &str = "TCMS_RUN_KEY";
-    /// What `TCMS_RUN_KEY=auto` is made of, first match wins: GitHub Actions run id and
-    /// attempt, GitLab pipeline id, Jenkins build tag, Travis build id.
-    pub const RUN_KEY_AUTO: &[&[&str]] = &[
-        &["GITHUB_REPOSITORY", "GITHUB_RUN_ID", "GITHUB_RUN_ATTEMPT"],
-        &["CI_PROJECT_PATH", "CI_PIPELINE_ID"],
-        &["BUILD_TAG"],
-        &["TRAVIS_REPO_SLUG", "TRAVIS_BUILD_ID"],
-    ];
-    /// Parent of a newly created TestPlan.
-    pub const PARENT_PLAN: &str = "TCMS_PARENT_PLAN";
-    /// Replaces the plugin's prefix in plan names and run summaries.
-    pub const PREFIX: &str = "TCMS_PREFIX";
-    /// User id used as plan author, run default tester and execution tester.
-    pub const DEFAULT_TESTER_ID: &str = "TCMS_DEFAULT_TESTER_ID";
-    /// Product name chain, first non-empty wins.
-    pub const PRODUCT: &[&str] = &[
-        "TCMS_PRODUCT",
-        "TRAVIS_REPO_SLUG",
-        "JOB_NAME",
-        "GITHUB_REPOSITORY",
-        "CI_PROJECT_PATH",
-    ];
-    /// Version chain, first non-empty wins.
-    pub const VERSION: &[&str] = &[
-        "TCMS_PRODUCT_VERSION",
-        "TRAVIS_COMMIT",
-        "TRAVIS_PULL_REQUEST_SHA",
-        "GIT_COMMIT",
-        "GITHUB_HEAD_REF",
-        "GITHUB_REF_NAME",
-        "CI_COMMIT_REF_NAME",
-    ];
-    /// Build chain, first non-empty wins.
-    pub const BUILD: &[&str] = &[
-        "TCMS_BUILD",
-        "TRAVIS_BUILD_NUMBER",
-        "BUILD_NUMBER",
-        "GITHUB_RUN_NUMBER",
-        "CI_PIPELINE_ID",
-    ];
-}
+use crate::env::EnvVars;
+use crate::ids::{TestPlanId, TestRunId, UserId};
 
 /// The plugin that reports: its name and version go into "Created by ..." texts, its prefix
 /// into plan names and run summaries.
@@ -103,20 +55,20 @@ pub struct Settings {
     /// Prefix of plan names and run summaries (`TCMS_PREFIX` or the plugin's).
     pub prefix: String,
     /// `TCMS_RUN_ID`.
-    pub run_id: Option<i64>,
+    pub run_id: Option<TestRunId>,
     /// `TCMS_PLAN_ID`.
-    pub plan_id: Option<i64>,
+    pub plan_id: Option<TestPlanId>,
     /// `TCMS_PARENT_PLAN`.
-    pub parent_plan: Option<i64>,
+    pub parent_plan: Option<TestPlanId>,
     /// `TCMS_DEFAULT_TESTER_ID`.
-    pub default_tester: Option<i64>,
+    pub default_tester: Option<UserId>,
     /// `TCMS_RUN_KEY`, resolved (`auto` replaced by the CI pipeline's identity).
     pub run_key: Option<String>,
-    /// Product name from the chain in [`vars::PRODUCT`].
+    /// Product name from the chain in [`EnvVars::PRODUCT_CHAIN`].
     pub product: Option<Sourced>,
-    /// Version from the chain in [`vars::VERSION`].
+    /// Version from the chain in [`EnvVars::VERSION_CHAIN`].
     pub version: Option<Sourced>,
-    /// Build from the chain in [`vars::BUILD`].
+    /// Build from the chain in [`EnvVars::BUILD_CHAIN`].
     pub build: Option<Sourced>,
 }
 
@@ -163,7 +115,7 @@ impl Settings {
         // TCMS_PREFIX may be set to the empty string on purpose (tcms-api reads it with
         // `os.environ.get`), so it is read before empty values are dropped.
         let prefix = raw
-            .get(vars::PREFIX)
+            .get(EnvVars::TCMS_PREFIX)
             .cloned()
             .unwrap_or_else(|| plugin.prefix.clone());
         let env: HashMap<String, String> = raw
@@ -190,10 +142,10 @@ impl Settings {
                 })
             })
         };
-        let run_key = match env.get(vars::RUN_KEY).map(|v| v.trim()) {
+        let run_key = match env.get(EnvVars::TCMS_RUN_KEY).map(|v| v.trim()) {
             None => None,
             Some("auto") => Some(
-                vars::RUN_KEY_AUTO
+                EnvVars::RUN_KEY_AUTO
                     .iter()
                     .find_map(|names| {
                         let parts: Option<Vec<&str>> = names
@@ -209,30 +161,30 @@ impl Settings {
         Ok(Self {
             run_key,
             prefix,
-            run_id: id(vars::RUN_ID)?,
-            plan_id: id(vars::PLAN_ID)?,
-            parent_plan: id(vars::PARENT_PLAN)?,
-            default_tester: id(vars::DEFAULT_TESTER_ID)?,
-            product: chain(vars::PRODUCT),
-            version: chain(vars::VERSION),
-            build: chain(vars::BUILD),
+            run_id: id(EnvVars::TCMS_RUN_ID)?.map(TestRunId::new),
+            plan_id: id(EnvVars::TCMS_PLAN_ID)?.map(TestPlanId::new),
+            parent_plan: id(EnvVars::TCMS_PARENT_PLAN)?.map(TestPlanId::new),
+            default_tester: id(EnvVars::TCMS_DEFAULT_TESTER_ID)?.map(UserId::new),
+            product: chain(EnvVars::PRODUCT_CHAIN),
+            version: chain(EnvVars::VERSION_CHAIN),
+            build: chain(EnvVars::BUILD_CHAIN),
             plugin,
         })
     }
 
     /// The product, or an error naming the variables.
     pub fn require_product(&self) -> Result<&str, SettingsError> {
-        require(&self.product, "product", vars::PRODUCT)
+        require(&self.product, "product", EnvVars::PRODUCT_CHAIN)
     }
 
     /// The version, or an error naming the variables.
     pub fn require_version(&self) -> Result<&str, SettingsError> {
-        require(&self.version, "version", vars::VERSION)
+        require(&self.version, "version", EnvVars::VERSION_CHAIN)
     }
 
     /// The build, or an error naming the variables.
     pub fn require_build(&self) -> Result<&str, SettingsError> {
-        require(&self.build, "build", vars::BUILD)
+        require(&self.build, "build", EnvVars::BUILD_CHAIN)
     }
 
     /// `{prefix} Plan for {product} ({version})`, as tcms-api names it (cut to 255 characters).
@@ -269,7 +221,7 @@ fn require<'a>(
 /// A name as Kiwi stores it: cut to `max` characters (as tcms-api does before sending), then
 /// without NUL characters and surrounding whitespace (as Kiwi's Django forms save it). Lookups
 /// must use this form, or a name with a trailing space is created again on every run.
-pub fn stored_name(name: &str, max: usize) -> String {
+pub(crate) fn stored_name(name: &str, max: usize) -> String {
     truncate_chars(name, max)
         .replace('\0', "")
         .trim_matches(is_python_whitespace)
@@ -282,7 +234,7 @@ fn is_python_whitespace(c: char) -> bool {
 }
 
 /// Cuts a string to at most `max` characters (not bytes), as Python's `s[:255]` does.
-pub fn truncate_chars(s: &str, max: usize) -> String {
+pub(crate) fn truncate_chars(s: &str, max: usize) -> String {
     match s.char_indices().nth(max) {
         Some((byte, _)) => s[..byte].to_owned(),
         None => s.to_owned(),
@@ -386,7 +338,10 @@ mod tests {
 
     #[test]
     fn ids_are_validated() {
-        assert_eq!(settings(&[("TCMS_RUN_ID", "24")]).unwrap().run_id, Some(24));
+        assert_eq!(
+            settings(&[("TCMS_RUN_ID", "24")]).unwrap().run_id,
+            Some(TestRunId::new(24))
+        );
         assert!(matches!(
             settings(&[("TCMS_RUN_ID", "TR-24")]),
             Err(SettingsError::InvalidId {

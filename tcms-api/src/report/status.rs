@@ -2,6 +2,8 @@
 //! whose administrator renamed them.
 
 use super::model::{Outcome, Verdict};
+use crate::TestExecutionStatusId;
+use crate::models::TestExecutionStatus;
 
 /// The stock Kiwi TCMS execution statuses.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -63,6 +65,28 @@ impl KiwiStatus {
         }
     }
 
+    /// How bad the status is, for "the worst result wins" when one test is reported more than
+    /// once: PASSED, IDLE, RUNNING 0 < WAIVED 1 < PAUSED 2 < BLOCKED 3 < ERROR 4 < FAILED 5.
+    pub fn severity(self) -> u8 {
+        match self {
+            KiwiStatus::Passed | KiwiStatus::Idle | KiwiStatus::Running => 0,
+            KiwiStatus::Waived => 1,
+            KiwiStatus::Paused => 2,
+            KiwiStatus::Blocked => 3,
+            KiwiStatus::Error => 4,
+            KiwiStatus::Failed => 5,
+        }
+    }
+
+    /// The worse of two statuses (the first on a tie).
+    pub fn worse(self, other: KiwiStatus) -> KiwiStatus {
+        if other.severity() > self.severity() {
+            other
+        } else {
+            self
+        }
+    }
+
     /// The status a verdict is reported as: passed and flaky -> PASSED, failed -> FAILED,
     /// error -> ERROR, skipped -> WAIVED, todo -> PAUSED.
     pub fn for_verdict(verdict: Verdict) -> Self {
@@ -86,19 +110,29 @@ impl KiwiStatus {
 
 /// One status row of the server (`TestExecutionStatus.filter`).
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ServerStatus {
+pub(crate) struct ServerStatus {
     /// Its id.
-    pub id: i64,
+    pub(crate) id: TestExecutionStatusId,
     /// Its (possibly renamed) name.
-    pub name: String,
+    pub(crate) name: String,
     /// Its weight.
-    pub weight: i64,
+    pub(crate) weight: i64,
+}
+
+impl From<&TestExecutionStatus> for ServerStatus {
+    fn from(s: &TestExecutionStatus) -> Self {
+        Self {
+            id: s.id,
+            name: s.name.clone(),
+            weight: s.weight,
+        }
+    }
 }
 
 /// Finds the server's status for `wanted`: by name first; else, among the statuses whose
 /// weight has the same sign as the stock weight, the one closest to it (lowest id on a tie).
 /// Returns `None` only when the server has no status of that sign at all.
-pub fn resolve_status(wanted: KiwiStatus, server: &[ServerStatus]) -> Option<&ServerStatus> {
+pub(crate) fn resolve_status(wanted: KiwiStatus, server: &[ServerStatus]) -> Option<&ServerStatus> {
     if let Some(s) = server.iter().find(|s| s.name == wanted.name()) {
         return Some(s);
     }
@@ -120,7 +154,7 @@ mod tests {
             .iter()
             .enumerate()
             .map(|(i, s)| ServerStatus {
-                id: i as i64 + 1,
+                id: TestExecutionStatusId::new(i as i64 + 1),
                 name: s.name().to_owned(),
                 weight: s.stock_weight(),
             })
@@ -139,32 +173,32 @@ mod tests {
     fn falls_back_by_weight_for_every_status() {
         let server = vec![
             ServerStatus {
-                id: 1,
+                id: TestExecutionStatusId::new(1),
                 name: "NOT RUN".into(),
                 weight: 0,
             },
             ServerStatus {
-                id: 2,
+                id: TestExecutionStatusId::new(2),
                 name: "OK".into(),
                 weight: 30,
             },
             ServerStatus {
-                id: 3,
+                id: TestExecutionStatusId::new(3),
                 name: "MEH".into(),
                 weight: 5,
             },
             ServerStatus {
-                id: 4,
+                id: TestExecutionStatusId::new(4),
                 name: "BROKEN".into(),
                 weight: -50,
             },
             ServerStatus {
-                id: 5,
+                id: TestExecutionStatusId::new(5),
                 name: "STUCK".into(),
                 weight: -5,
             },
             ServerStatus {
-                id: 6,
+                id: TestExecutionStatusId::new(6),
                 name: "ON HOLD".into(),
                 weight: 0,
             },

@@ -54,7 +54,7 @@ async fn logs_in_once_per_client_and_sends_the_session_cookie() -> TestResult {
         assert_eq!(found[0]["id"], id);
     }
     let many = client
-        .call_many::<Value>(vec![
+        .send_all::<Value>(vec![
             Call::new("Product.filter", json!([{"id": 4}])),
             Call::new("Product.filter", json!([{"id": 5}])),
         ])
@@ -282,7 +282,7 @@ async fn a_batch_logs_in_again_and_resends_only_the_refused_calls() -> TestResul
     fake.clear_log();
 
     let results = client
-        .call_many::<Value>(vec![
+        .send_all::<Value>(vec![
             Call::new("Product.filter", json!([{"id": 1}])),
             Call::new("TestRun.filter", json!([{}])),
             Call::new("Product.filter", json!([{"id": 3}])),
@@ -565,7 +565,7 @@ async fn strings_come_back_as_stored(version: &str) -> TestResult {
     let one: String = client.call("Tag.name", json!([])).await?;
     assert_eq!(one, "<b>Tom & 'Jerry'</b>", "{version}");
     let batch = client
-        .call_many::<Value>(vec![
+        .send_all::<Value>(vec![
             Call::new("TestRun.add_case", json!([1, 2])),
             Call::new("Tag.name", json!([])),
         ])
@@ -600,7 +600,7 @@ async fn a_batch_keeps_order_and_isolates_a_failing_call() -> TestResult {
     fake.clear_log();
 
     let results = client
-        .call_many::<Value>(vec![
+        .send_all::<Value>(vec![
             Call::new("Product.filter", json!([{"id": 1}])),
             Call::new(
                 "Product.create",
@@ -665,7 +665,7 @@ async fn batches_are_cut_by_call_count() -> TestResult {
     let calls = (1..=7)
         .map(|id| Call::new("Product.filter", json!([{"id": id}])))
         .collect();
-    let results = client.call_many::<Value>(calls).await;
+    let results = client.send_all::<Value>(calls).await;
 
     let ids: Vec<Value> = results
         .into_iter()
@@ -696,7 +696,7 @@ async fn batches_are_cut_by_bytes_and_a_big_call_goes_alone() -> TestResult {
         .enumerate()
         .map(|(i, &len)| Call::new("TestExecution.add_comment", json!([i, "x".repeat(len)])))
         .collect();
-    let results = client.call_many::<Value>(calls).await;
+    let results = client.send_all::<Value>(calls).await;
 
     for (i, (result, len)) in results.iter().zip(lens).enumerate() {
         assert_eq!(result.as_ref().ok(), Some(&json!({"id": i, "len": len})));
@@ -730,7 +730,7 @@ async fn requests_in_flight_are_bounded() -> TestResult {
         let calls = (1..=8)
             .map(|id| Call::new("Product.filter", json!([{"id": id}])))
             .collect();
-        let results = client.call_many::<Value>(calls).await;
+        let results = client.send_all::<Value>(calls).await;
 
         assert!(results.iter().all(Result::is_ok), "{results:?}");
         assert_eq!(fake.http_request_count(), 8);
@@ -821,7 +821,7 @@ async fn a_refused_connection_is_a_transport_error_after_retries() -> TestResult
 
     // In a batch every call gets the error.
     let results = client
-        .call_many::<Value>(vec![
+        .send_all::<Value>(vec![
             Call::new("TestCase.create", json!([{}])),
             Call::new("Product.filter", json!([{}])),
         ])

@@ -76,7 +76,7 @@ async fn fresh_product_gets_everything_with_statuses_comments_and_dates() {
     let html_name = "pkg.Special.test_param[<a>&b-'q\"]";
     let long_name = format!("long.{}", "x".repeat(300));
     let mut flaky = result("suite.flaky", Outcome::Failed, Some("first try failed"));
-    flaky.attempts.push(Attempt::new(Outcome::Passed));
+    flaky.push_attempt(Attempt::new(Outcome::Passed));
     let results = vec![
         timed("suite.pass", Outcome::Passed, 0, 125),
         result("suite.fail", Outcome::Failed, Some("assert 1 == 2")),
@@ -106,7 +106,7 @@ async fn fresh_product_gets_everything_with_statuses_comments_and_dates() {
         summary
             .records
             .iter()
-            .any(|r| r.kind == "Product" && r.created)
+            .any(|r| r.kind() == "Product" && r.is_new())
     );
     assert!(
         summary
@@ -173,7 +173,10 @@ async fn fresh_product_gets_everything_with_statuses_comments_and_dates() {
     assert_eq!(second.plan_id, summary.plan_id);
     assert_ne!(second.run_id, summary.run_id);
     assert!(
-        second.records.iter().all(|r| r.kind == "TR" || !r.created),
+        second
+            .records
+            .iter()
+            .all(|r| r.kind() == "TR" || !r.is_new()),
         "{:?}",
         second.records
     );
@@ -234,7 +237,8 @@ async fn bad_run_or_plan_ids_create_nothing() {
     )
     .await
     .unwrap_err();
-    assert!(matches!(err, ReportError::Invalid(_)), "{err}");
+    assert!(matches!(err, ReportError::Target(_)), "{err}");
+    assert_eq!(err.kind(), tcms_api::report::ErrorKind::Config);
     assert!(err.to_string().contains("TCMS_RUN_ID=999999999"), "{err}");
     let found: Vec<Value> = client
         .call("Product.filter", json!([{"name": product}]))
@@ -286,10 +290,7 @@ async fn dry_run_changes_nothing() {
         ("TCMS_PRODUCT_VERSION", "v"),
         ("TCMS_BUILD", "1"),
     ]);
-    let options = Options {
-        dry_run: true,
-        ..Options::default()
-    };
+    let options = Options::new().dry_run(true);
     let mut r = Reporter::start(client.clone(), s, options).await.unwrap();
     r.report(&[
         result("a", Outcome::Passed, None),
@@ -304,7 +305,7 @@ async fn dry_run_changes_nothing() {
         summary
             .records
             .iter()
-            .any(|r| r.kind == "Product" && r.created)
+            .any(|r| r.kind() == "Product" && r.is_new())
     );
     let found: Vec<Value> = client
         .call("Product.filter", json!([{"name": product}]))

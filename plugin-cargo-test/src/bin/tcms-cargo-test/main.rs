@@ -17,9 +17,10 @@ use std::process::ExitCode;
 
 use anyhow::Context as _;
 use clap::Parser;
-use tcms_api::cli::{CommonArgs, ENV_HELP, exit, init_logging};
+use tcms_api::report::PluginInfo;
 use tcms_cargo_test::libtest::{LibtestParser, Problem};
 use tcms_cargo_test::live::{LiveOptions, LiveReport, LiveReporter};
+use tcms_cli::{CliError, CommonArgs, Plugin, exit, output};
 
 const AFTER_HELP: &str = "\
 Examples:
@@ -41,7 +42,7 @@ using the tcms_cargo_test harness do not report a second time.";
 #[command(
     name = "tcms-cargo-test",
     version,
-    after_long_help = format!("{AFTER_HELP}\n\n{ENV_HELP}")
+    after_long_help = format!("{AFTER_HELP}\n\n")
 )]
 struct Cli {
     #[command(flatten)]
@@ -66,16 +67,22 @@ struct Cli {
     command: Vec<OsString>,
 }
 
-fn main() -> ExitCode {
-    let cli = Cli::parse();
-    init_logging(cli.common.verbose);
-    match run(cli) {
-        Ok(code) => ExitCode::from(code),
-        Err(e) => {
-            eprintln!("tcms-cargo-test: error: {e:#}");
-            ExitCode::from(exit::FAILURE)
-        }
+impl Plugin for Cli {
+    fn info() -> PluginInfo {
+        tcms_cargo_test::plugin_info()
     }
+
+    fn common(&self) -> &CommonArgs {
+        &self.common
+    }
+
+    fn main_impl(self) -> Result<u8, CliError> {
+        run(self).map_err(|e| CliError::Failed(format!("{e:#}")))
+    }
+}
+
+fn main() -> ExitCode {
+    tcms_cli::run::<Cli>()
 }
 
 fn run(cli: Cli) -> anyhow::Result<u8> {
@@ -96,10 +103,11 @@ fn parser(cli: &Cli) -> LibtestParser {
 }
 
 fn live(common: &CommonArgs) -> LiveReporter {
-    LiveReporter::spawn(LiveOptions::new(
-        tcms_cargo_test::plugin_info(),
-        common.clone(),
-    ))
+    let args = common.clone();
+    LiveReporter::spawn(
+        LiveOptions::new(tcms_cargo_test::plugin_info(), common.options(None))
+            .on_start(move |reporter| output::records(reporter, &args)),
+    )
 }
 
 /// Standard input, or the files given: parsed and reported as they are read.
@@ -142,7 +150,7 @@ fn run_libtest_command(cli: &Cli) -> anyhow::Result<u8> {
     let mut command = std::process::Command::new(&cli.command[0]);
     command
         .args(&cli.command[1..])
-        .env_remove(tcms_cargo_test::harness::vars::REPORT)
+        .env_remove(tcms_api::env::EnvVars::TCMS_REPORT)
         .stdout(writer.try_clone().context("cannot create a pipe")?)
         .stderr(writer);
     let mut child = command
@@ -171,6 +179,9 @@ fn run_libtest_command(cli: &Cli) -> anyhow::Result<u8> {
 
 /// Prints the problems and what was not reported; the exit code of this program.
 fn conclude(problems: &[Problem], report: &LiveReport, read_error: bool) -> u8 {
+    if let Some(summary) = &report.summary {
+        output::finished(summary, report.journal.as_deref());
+    }
     for problem in problems {
         eprintln!("tcms-cargo-test: {problem}");
     }

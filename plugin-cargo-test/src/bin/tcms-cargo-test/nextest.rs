@@ -12,10 +12,10 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use anyhow::Context as _;
-use plugin_junit_xml::{JunitParser, SummaryTemplate};
-use tcms_api::cli::{self, CommonArgs, exit, exit_code_for};
 use tcms_api::report::TestResult;
 use tcms_cargo_test::naming::{case_name, target_of_nextest_binary_id};
+use tcms_cli::{CommonArgs, exit};
+use tcms_junit_xml::{JunitParser, SummaryTemplate};
 
 use crate::stream::exit_status_code;
 
@@ -33,27 +33,6 @@ pub(crate) fn is_nextest(command: &[OsString]) -> bool {
         .unwrap_or_default();
     program == "cargo-nextest"
         || (program == "cargo" && command.get(1).is_some_and(|a| a == "nextest"))
-}
-
-/// A directory removed when dropped.
-struct TempDir(PathBuf);
-
-impl TempDir {
-    fn new() -> std::io::Result<Self> {
-        let nanos = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map_or(0, |d| d.as_nanos());
-        let path =
-            std::env::temp_dir().join(format!("tcms-cargo-test-{}-{nanos}", std::process::id()));
-        std::fs::create_dir_all(&path)?;
-        Ok(Self(path))
-    }
-}
-
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
 }
 
 /// A TOML basic string.
@@ -98,9 +77,12 @@ pub(crate) fn run(
     junit: Option<&Path>,
     common: &CommonArgs,
 ) -> anyhow::Result<u8> {
-    let temp = TempDir::new().context("cannot create a temporary directory")?;
-    let store = std::path::absolute(temp.0.join("store")).context("temporary directory")?;
-    let config = temp.0.join("nextest.toml");
+    let temp = tempfile::Builder::new()
+        .prefix("tcms-cargo-test-")
+        .tempdir()
+        .context("cannot create a temporary directory")?;
+    let store = std::path::absolute(temp.path().join("store")).context("temporary directory")?;
+    let config = temp.path().join("nextest.toml");
     std::fs::write(
         &config,
         format!(
@@ -114,7 +96,7 @@ pub(crate) fn run(
     let full = with_tool_config(command, &config)?;
     let status = Command::new(&full[0])
         .args(&full[1..])
-        .env_remove(tcms_cargo_test::harness::vars::REPORT)
+        .env_remove(tcms_api::env::EnvVars::TCMS_REPORT)
         .status()
         .with_context(|| format!("cannot run {:?}", full[0]))?;
     let code = exit_status_code(status);
@@ -193,18 +175,11 @@ fn read_report(path: &Path) -> anyhow::Result<Vec<TestResult>> {
 
 fn report_results(results: Vec<TestResult>, common: &CommonArgs) -> anyhow::Result<u8> {
     let started = results.iter().filter_map(TestResult::started).min();
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .context("cannot start the tokio runtime")?;
+    let total = results.len();
     let plugin = tcms_cargo_test::plugin_info();
-    match runtime.block_on(cli::report(plugin, common, started, results)) {
-        Ok(summary) => Ok(exit_code_for(&summary)),
-        Err(e) => {
-            eprintln!("tcms-cargo-test: error: {e}");
-            Ok(e.exit_code())
-        }
-    }
+    Ok(tcms_cli::block_on(tcms_cli::report_results(
+        plugin, common, started, results, None, total,
+    ))?)
 }
 
 #[cfg(test)]

@@ -36,10 +36,13 @@ use std::fmt;
 use std::time::Duration;
 
 use chrono::{DateTime, TimeDelta, Utc};
-use serde::Deserialize;
 use tcms_api::report::{Attempt, Origin, Outcome, TestResult};
 
-use crate::naming::{case_name, normalize_target, target_of_binary};
+use crate::naming::{case_name, normalize_target};
+
+mod lines;
+
+use lines::*;
 
 /// Something in the input that keeps the report from being complete.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -147,7 +150,7 @@ pub struct Parsed {
 ///               test result: ok. 1 passed; 0 failed; 0 ignored; 0 measured; 0 filtered out; finished in 0.00s\n";
 /// let parsed = tcms_cargo_test::libtest::parse_str(output, chrono::Utc::now());
 /// assert_eq!(parsed.results[0].name, "it::adds");
-/// assert_eq!(parsed.results[0].attempts[0].outcome, Outcome::Passed);
+/// assert_eq!(parsed.results[0].attempts()[0].outcome, Outcome::Passed);
 /// assert!(parsed.problems.is_empty());
 /// ```
 pub fn parse_str(text: &str, now: DateTime<Utc>) -> Parsed {
@@ -567,16 +570,15 @@ impl LibtestParser {
                 .class
                 .take()
                 .unwrap_or_else(|| held.name.clone());
-            if let Some(attempt) = held.attempts.last_mut() {
-                let text = match (attempt.details.take(), section.sections.remove(&test)) {
-                    (Some(inline), Some(text)) if inline.contains(text.as_str()) => Some(inline),
-                    (Some(inline), Some(text)) => Some(format!("{inline}\n\n{text}")),
-                    (inline, text) => inline.or(text),
-                };
-                if let Some(text) = text {
-                    attempt.message = attempt.message.take().or_else(|| failure_message(&text));
-                    attempt.details = Some(text);
-                }
+            let attempt = held.last_attempt_mut();
+            let text = match (attempt.details.take(), section.sections.remove(&test)) {
+                (Some(inline), Some(text)) if inline.contains(text.as_str()) => Some(inline),
+                (Some(inline), Some(text)) => Some(format!("{inline}\n\n{text}")),
+                (inline, text) => inline.or(text),
+            };
+            if let Some(text) = text {
+                attempt.message = attempt.message.take().or_else(|| failure_message(&text));
+                attempt.details = Some(text);
             }
             out.push(held);
         }
@@ -806,249 +808,6 @@ pub fn failure_message(text: &str) -> Option<String> {
 
 // ----------------------------------------------------------------------------------------
 // Line shapes.
-
-/// Cargo's `Running ... (path/to/binary-hash)` or `Doc-tests name`: the target.
-fn header_target(line: &str) -> Option<String> {
-    let trimmed = line.trim();
-    if let Some(rest) = trimmed.strip_prefix("Doc-tests ") {
-        let name = rest.trim();
-        let word = !name.is_empty()
-            && name
-                .chars()
-                .all(|c| c.is_alphanumeric() || c == '_' || c == '-');
-        return word.then(|| normalize_target(name));
-    }
-    let rest = trimmed.strip_prefix("Running ")?;
-    // `Running unittests src/lib.rs (target/debug/deps/foo-hash)`; Cargo before 1.57 wrote
-    // `Running target/debug/deps/foo-hash`.
-    let path = match rest.strip_suffix(')').and_then(|r| r.rsplit_once(" (")) {
-        Some((_, path)) => path,
-        None => rest.strip_prefix("unittests ").unwrap_or(rest),
-    };
-    if path.contains(char::is_whitespace) && !path.contains(['/', '\\']) {
-        return None;
-    }
-    let file = path.rsplit(['/', '\\']).next().unwrap_or(path);
-    let file = file.strip_suffix(".exe").unwrap_or(file);
-    let hashed = file.rsplit_once('-').is_some_and(|(stem, hash)| {
-        !stem.is_empty() && hash.len() >= 8 && hash.bytes().all(|b| b.is_ascii_hexdigit())
-    });
-    hashed.then(|| target_of_binary(path))
-}
-
-/// `running 3 tests` / `running 1 test`.
-fn running_count(line: &str) -> Option<usize> {
-    let rest = line.strip_prefix("running ")?;
-    let (n, word) = rest.trim_end().split_once(' ')?;
-    matches!(word, "tests" | "test")
-        .then(|| n.parse().ok())
-        .flatten()
-}
-
-/// `test result: ok. 1 passed; 0 failed; 2 ignored; 0 measured; ...`: passed + failed +
-/// ignored + measured.
-fn result_counts(line: &str) -> Option<usize> {
-    let rest = line.strip_prefix("test result: ")?;
-    let (_, counts) = rest.split_once(". ")?;
-    let mut total = 0;
-    let mut complete = false;
-    for part in counts.split(';') {
-        let mut words = part.split_whitespace();
-        let (Some(n), Some(what)) = (words.next(), words.next()) else {
-            continue;
-        };
-        if matches!(what, "passed" | "failed" | "ignored" | "measured") {
-            total += n.parse::<usize>().ok()?;
-            // A line cut short (`test result: ok. 1 p`) is not a summary.
-            complete |= what == "failed";
-        }
-    }
-    complete.then_some(total)
-}
-
-/// `---- NAME stdout ----` (libtest) or `---- NAME ----` (libtest-mimic): NAME.
-fn output_header(line: &str) -> Option<&str> {
-    let rest = line.strip_prefix("---- ")?.strip_suffix(" ----")?;
-    Some(
-        rest.strip_suffix(" stdout")
-            .or_else(|| rest.strip_suffix(" stderr"))
-            .unwrap_or(rest),
-    )
-}
-
-/// `test NAME has been running for over 60 seconds`.
-fn is_long_running_note(line: &str) -> bool {
-    line.starts_with("test ") && line.ends_with(" has been running for over 60 seconds")
-}
-
-/// `    Starting 13 tests across 4 binaries` (cargo nextest).
-fn is_nextest_line(line: &str) -> bool {
-    let t = line.trim_start();
-    t.starts_with("Starting ") && t.contains(" tests across ") && t.contains(" binar")
-}
-
-/// `test NAME ... REST`: the name (without ` - should panic` and the like) and REST.
-fn split_test_line(line: &str) -> Option<(&str, &str)> {
-    let rest = line.strip_prefix("test ")?;
-    let (name, after) = match rest.split_once(" ... ") {
-        Some(split) => split,
-        None => (rest.trim_end().strip_suffix(" ...")?, ""),
-    };
-    // libtest-mimic pads names with spaces to align the statuses (and, when a trial has a
-    // kind, the names of the trials without one).
-    let name = strip_mode(name.trim());
-    (!name.is_empty()).then_some((name, after))
-}
-
-/// The name without libtest's ` - should panic`, ` - compile fail` or ` - compile`, and
-/// without a libtest-mimic `[kind] ` prefix.
-fn strip_mode(name: &str) -> &str {
-    let name = [" - should panic", " - compile fail", " - compile"]
-        .iter()
-        .find_map(|m| name.strip_suffix(m))
-        .unwrap_or(name);
-    match name.strip_prefix('[').and_then(|r| r.split_once("] ")) {
-        Some((_, rest)) if !rest.is_empty() => rest,
-        _ => name,
-    }
-}
-
-/// A status after ` ... `: `ok`, `FAILED`, `ignored`, `ignored, reason`, `bench: ...`,
-/// optionally followed by a `--report-time` duration (`ok <0.012s>`).
-fn parse_status(text: &str) -> Option<(Status, Option<Duration>)> {
-    let text = text.trim_end();
-    let (text, duration) = split_duration(text);
-    let status = match text {
-        "ok" => Status::Ok,
-        "ignored" => Status::Ignored(None),
-        "FAILED" => Status::Failed(None),
-        _ => {
-            if let Some(reason) = text.strip_prefix("ignored, ") {
-                Status::Ignored(Some(reason.to_owned()))
-            } else if let Some(reason) = text
-                .strip_prefix("ignored (")
-                .and_then(|r| r.strip_suffix(')'))
-            {
-                // libtest-mimic: `ignored (reason)`.
-                Status::Ignored(Some(reason.to_owned()))
-            } else if let Some(bench) = text.strip_prefix("bench:") {
-                Status::Bench(bench.trim().to_owned())
-            } else if let Some(why) = text.strip_prefix("FAILED (") {
-                Status::Failed(Some(why.trim_end_matches(')').to_owned()))
-            } else {
-                return None;
-            }
-        }
-    };
-    Some((status, duration))
-}
-
-/// Splits ` <1.234s>` off the end.
-fn split_duration(text: &str) -> (&str, Option<Duration>) {
-    if let Some(inner) = text.strip_suffix("s>")
-        && let Some((before, secs)) = inner.rsplit_once(" <")
-        && let Ok(value) = secs.parse::<f64>()
-    {
-        return (before, seconds(value));
-    }
-    (text, None)
-}
-
-fn seconds(value: f64) -> Option<Duration> {
-    Duration::try_from_secs_f64(value).ok()
-}
-
-/// A line of a pending test that ends with its status (`...outputok`, `FAILED`): the text
-/// before the status, the status, the duration.
-fn trailing_status(line: &str) -> Option<(&str, Status, Option<Duration>)> {
-    let trimmed = line.trim_end();
-    let (text, duration) = split_duration(trimmed);
-    for (word, status) in [("ok", Status::Ok), ("FAILED", Status::Failed(None))] {
-        if let Some(prefix) = text.strip_suffix(word) {
-            return Some((prefix, status, duration));
-        }
-    }
-    if let Some(at) = text.rfind("FAILED (")
-        && text.ends_with(')')
-    {
-        let why = text[at + "FAILED (".len()..text.len() - 1].to_owned();
-        return Some((&text[..at], Status::Failed(Some(why)), duration));
-    }
-    None
-}
-
-/// `output without newlinetest NAME ... STATUS`: a complete result after test output.
-fn embedded_result(line: &str) -> Option<(&str, Status, Option<Duration>)> {
-    let mut first = None;
-    for (at, _) in line.match_indices("test ").filter(|(at, _)| *at > 0) {
-        let Some((name, rest)) = split_test_line(&line[at..]) else {
-            continue;
-        };
-        let Some((status, duration)) = parse_status(rest) else {
-            continue;
-        };
-        if !name.contains(char::is_whitespace) {
-            return Some((name, status, duration));
-        }
-        first.get_or_insert((name, status, duration));
-    }
-    first
-}
-
-/// Where a JSON event starts in the line (after any test output), if it has one.
-fn json_start(line: &str) -> Option<usize> {
-    ["{ \"type\":", "{\"type\":"]
-        .iter()
-        .filter_map(|p| line.find(p))
-        .min()
-}
-
-/// One libtest JSON event (fields of every type; absent ones are `None`).
-#[derive(Debug, Deserialize)]
-struct Event {
-    #[serde(rename = "type")]
-    kind: String,
-    event: Option<String>,
-    name: Option<String>,
-    test_count: Option<u64>,
-    passed: Option<u64>,
-    failed: Option<u64>,
-    ignored: Option<u64>,
-    measured: Option<u64>,
-    exec_time: Option<f64>,
-    stdout: Option<String>,
-    message: Option<String>,
-    median: Option<f64>,
-    deviation: Option<f64>,
-}
-
-fn join_trimmed(lines: &[String]) -> String {
-    lines.join("\n").trim_matches('\n').trim_end().to_owned()
-}
-
-/// Removes ANSI escape sequences (`CARGO_TERM_COLOR=always`).
-fn strip_ansi(line: &str) -> std::borrow::Cow<'_, str> {
-    if !line.contains('\u{1b}') {
-        return std::borrow::Cow::Borrowed(line);
-    }
-    let mut out = String::with_capacity(line.len());
-    let mut chars = line.chars().peekable();
-    while let Some(c) = chars.next() {
-        if c != '\u{1b}' {
-            out.push(c);
-            continue;
-        }
-        if chars.peek() == Some(&'[') {
-            chars.next();
-            for c in chars.by_ref() {
-                if ('\u{40}'..='\u{7e}').contains(&c) {
-                    break;
-                }
-            }
-        }
-    }
-    std::borrow::Cow::Owned(out)
-}
 
 #[cfg(test)]
 mod tests {

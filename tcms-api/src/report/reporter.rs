@@ -1,0 +1,456 @@
+//! The reporter: runs the phases in order (resolve, create, then per batch of results: cases,
+//! executions, comments; at the end: notes, stop date, journal and receipt). The only code a
+//! plugin uses to talk to Kiwi.
+
+use std::collections::HashMap;
+use std::path::PathBuf;
+use std::time::Instant;
+
+use chrono::{DateTime, Utc};
+use tracing::{debug, info, warn};
+
+use super::cases::{self, NewCases, case_summary};
+use super::comment::Merged;
+use super::comments::{self, Pending};
+use super::create::{self, Target};
+use super::error::ReportError;
+use super::executions::Seen;
+use super::failures::Failures;
+use super::journal::Journal;
+use super::model::{TestResult, Verdict};
+use super::options::Options;
+use super::resolve::{self, Reference};
+use super::settings::{PluginInfo, Settings};
+use super::summary::{Failure, Record, Summary};
+use crate::client::Client;
+use crate::config::Config;
+use crate::ids::{TestCaseId, TestExecutionId, TestPlanId, TestRunId};
+use crate::models::{TestRunUpdate, TestRuns};
+
+/// Reports results into Kiwi TCMS. Create with [`Reporter::connect`] (configuration from
+/// `~/.tcms.conf` and the environment) or [`Reporter::start`] (your own [`Client`] and
+/// [`Settings`]); feed with [`Reporter::report`] (once, or many times for live reporting); end
+/// with [`Reporter::finish`].
+#[derive(Debug)]
+pub struct Reporter {
+    client: Client,
+    settings: Settings,
+    options: Options,
+    reference: Reference,
+    target: Target,
+    /// The cases reported in this session.
+    seen: HashMap<String, Seen>,
+    summary: Summary,
+    started: Instant,
+    requests_at_start: u64,
+    latest_stop: Option<DateTime<Utc>>,
+    /// What this report adds to the run's notes.
+    added_notes: Vec<String>,
+    journal: Option<PathBuf>,
+}
+
+impl Reporter {
+    /// Loads the configuration (`~/.tcms.conf` or `/etc/tcms.conf`, then `TCMS_API_URL`,
+    /// `TCMS_USERNAME`, `TCMS_PASSWORD`; [`Options::url`] over both), reads what to report into
+    /// from the environment ([`Settings::from_env`]; [`Options::resume`] takes the run from a
+    /// journal), and starts.
+    pub async fn connect(plugin: PluginInfo, options: Options) -> Result<Self, ReportError> {
+        let mut config = Config::builder();
+        if let Some(url) = &options.url {
+            config = config.url(url.clone());
+        }
+        let config = config.load()?;
+        let mut client = Client::builder();
+        if let Some(timeout) = options.timeout.filter(|t| !t.is_zero()) {
+            client = client.timeout(timeout);
+        }
+        let client = client
+            .config(config)
+            .user_agent(format!("{}/{}", plugin.name, plugin.version))
+            .build()?;
+        let mut settings = Settings::from_env(plugin)?;
+        if let Some(path) = &options.resume {
+            let journal = Journal::read(path)?;
+            info!("resuming {} from {}", journal.run_id, path.display());
+            settings.run_id = Some(journal.run_id);
+            settings.plan_id = None;
+        }
+        Self::start(client, settings, options).await
+    }
+
+    /// Validates the settings against the server and resolves or creates Product, Version,
+    /// Build, TestPlan and TestRun. Everything is checked (reads only) before the first write,
+    /// so a bad `TCMS_RUN_ID`, `TCMS_PLAN_ID` or a missing product name leaves nothing behind.
+    pub async fn start(
+        client: Client,
+        settings: Settings,
+        options: Options,
+    ) -> Result<Self, ReportError> {
+        let started = Instant::now();
+        let requests_at_start = client.request_count();
+        let (reference, existing) = resolve::read(&client, &settings).await?;
+        let target = create::target(&client, &settings, &options, existing).await?;
+        for record in &target.records {
+            debug!("{}", record.verbose_line());
+        }
+        let summary = Summary {
+            run_id: target.run,
+            run_url: target.run.map(|r| run_url(&client, r)),
+            plan_id: target.plan,
+            records: target.records.clone(),
+            dry_run: options.dry_run,
+            ..Summary::default()
+        };
+        let journal = match (target.run, options.dry_run) {
+            (Some(run), false) => options.journal_mode().path(run),
+            _ => None,
+        };
+        let reporter = Self {
+            client,
+            settings,
+            options,
+            reference,
+            target,
+            seen: HashMap::new(),
+            summary,
+            started,
+            requests_at_start,
+            latest_stop: None,
+            added_notes: Vec::new(),
+            journal,
+        };
+        reporter.write_journal(0, 0);
+        Ok(reporter)
+    }
+
+    /// The records created or reused (`added: TP-5` lines).
+    pub fn records(&self) -> &[Record] {
+        &self.summary.records
+    }
+
+    /// The run results go into (none in a dry run that would create it).
+    pub fn run_id(&self) -> Option<TestRunId> {
+        self.target.run
+    }
+
+    /// Its plan.
+    pub fn plan_id(&self) -> Option<TestPlanId> {
+        self.target.plan
+    }
+
+    /// The settings in use.
+    pub fn settings(&self) -> &Settings {
+        &self.settings
+    }
+
+    /// The client in use.
+    pub fn client(&self) -> &Client {
+        &self.client
+    }
+
+    /// The summary so far.
+    pub fn summary(&self) -> &Summary {
+        &self.summary
+    }
+
+    /// The journal file, when one is kept.
+    pub fn journal_path(&self) -> Option<&std::path::Path> {
+        self.journal.as_deref()
+    }
+
+    /// Reports a batch of results: bulk lookups, then batched writes. Call it once with
+    /// everything, or repeatedly as results arrive (live reporting). A name seen before keeps
+    /// its worst status; its new text is added as a comment.
+    ///
+    /// Per-result failures are collected in the summary ([`Summary::failures`]); an `Err` means
+    /// nothing of this batch could be reported.
+    pub async fn report(&mut self, results: &[TestResult]) -> Result<(), ReportError> {
+        if results.is_empty() {
+            return Ok(());
+        }
+        self.summary.parsed += results.len();
+        for r in results {
+            if let Some(stop) = r.stopped() {
+                self.latest_stop = Some(self.latest_stop.map_or(stop, |s| s.max(stop)));
+            }
+        }
+        let (order, groups) = self.group(results);
+        let mut failed = Failures::default();
+
+        // Cases: look up the names not seen before, create the missing ones.
+        let unseen: Vec<String> = order
+            .iter()
+            .filter(|s| !self.seen.contains_key(*s))
+            .cloned()
+            .collect();
+        let mut case_ids = match self.target.product {
+            Some(product) => cases::lookup(&self.client, product, &unseen).await?,
+            None => HashMap::new(),
+        };
+        let missing: Vec<String> = unseen
+            .iter()
+            .filter(|s| !case_ids.contains_key(*s))
+            .cloned()
+            .collect();
+        self.summary.cases_created += missing.len();
+        let writes = !self.options.dry_run;
+        if writes && !missing.is_empty() {
+            let made =
+                cases::create(&self.client, &self.new_cases()?, &missing, &mut failed).await?;
+            self.summary.cases_created -= missing.len() - made.len();
+            case_ids.extend(made);
+        }
+
+        // Plan and run membership of the cases not seen before.
+        let executions = self
+            .place(&case_ids, &missing, unseen.len(), &mut failed)
+            .await?;
+
+        // Statuses, dates and comments.
+        let mut updates = Vec::new();
+        let mut update_owner = Vec::new();
+        let mut pending = Vec::new();
+        for summary in &order {
+            if failed.contains(summary) {
+                continue;
+            }
+            let group = &groups[summary];
+            let merged = Merged::new(group.clone());
+            let exec_ids = match self.seen.get(summary) {
+                Some(seen) => seen.executions.clone(),
+                None => match executions.get(summary) {
+                    Some(ids) => ids.clone(),
+                    None if writes => continue,
+                    None => Vec::new(),
+                },
+            };
+            let (seen, changed) =
+                Seen::after(self.seen.get(summary), exec_ids, merged.status(), group);
+            if changed && writes {
+                let status = self.reference.status(seen.status)?;
+                for call in seen.update_calls(status, self.settings.default_tester) {
+                    updates.push(call);
+                    update_owner.push(summary.clone());
+                }
+            }
+            if let Some(text) = merged.comment() {
+                if writes {
+                    pending.extend(seen.executions.iter().map(|id| Pending {
+                        summary: summary.clone(),
+                        execution: *id,
+                        text: text.clone(),
+                    }));
+                } else {
+                    self.summary.comments_added += 1;
+                }
+            }
+            if group.iter().any(|r| r.verdict() == Verdict::Flaky) {
+                self.summary.flaky += 1;
+            }
+            self.seen.insert(summary.clone(), seen);
+        }
+
+        if writes {
+            // Statuses and dates: retry-safe, sent on their own so the client may retry them.
+            for (answer, owner) in self
+                .client
+                .send_all(updates)
+                .await
+                .into_iter()
+                .zip(update_owner)
+            {
+                if let Err(e) = answer {
+                    failed.note(&owner, e.to_string());
+                }
+            }
+            // Comments: re-reporting into an existing run skips those an execution has.
+            if self.target.run_existed && !pending.is_empty() {
+                pending = comments::drop_existing(&self.client, pending, &mut failed).await;
+            }
+            let sent = pending.len();
+            comments::add(&self.client, pending, &mut failed).await;
+            self.summary.comments_added += sent;
+        }
+        for summary in &order {
+            if let Some(error) = failed.take(summary) {
+                self.seen.remove(summary);
+                self.summary.failures.push(Failure {
+                    name: summary.clone(),
+                    error,
+                });
+            }
+        }
+        // Counts are recomputed from what is known to have landed.
+        self.summary.accepted.clear();
+        for seen in self.seen.values() {
+            *self.summary.accepted.entry(seen.status).or_default() += 1;
+        }
+        self.summary.cases = self.seen.len() + self.summary.failures.len();
+        debug!(
+            results = results.len(),
+            requests = self.client.request_count() - self.requests_at_start,
+            "reported a batch"
+        );
+        Ok(())
+    }
+
+    /// Adds a line to the run's notes, sent with [`Reporter::finish`] (e.g. why a TAP stream
+    /// bailed out).
+    pub fn add_run_note(&mut self, note: impl Into<String>) {
+        self.added_notes.push(note.into());
+    }
+
+    /// Sets the run's stop date (now, or the latest result's stop if that is later) and any
+    /// notes added; removes the journal when everything landed (else updates it); writes the
+    /// receipt; returns the summary.
+    pub async fn finish(mut self) -> Result<Summary, ReportError> {
+        if let (Some(run), false) = (self.target.run, self.options.dry_run) {
+            let stop = self.latest_stop.unwrap_or_else(Utc::now).max(Utc::now());
+            let mut update = TestRunUpdate {
+                stop_date: Some(stop),
+                ..TestRunUpdate::default()
+            };
+            if !self.added_notes.is_empty() {
+                let mut notes = self.target.run_notes.trim_end().to_owned();
+                for note in &self.added_notes {
+                    if !notes.is_empty() {
+                        notes.push('\n');
+                    }
+                    notes.push_str(note);
+                }
+                update.notes = Some(notes);
+            }
+            self.client
+                .send(TestRuns::update_call(run, &update))
+                .await?;
+        }
+        self.summary.requests = self.client.request_count() - self.requests_at_start;
+        self.summary.seconds = self.started.elapsed().as_secs_f64();
+        match &self.journal {
+            Some(path) if self.summary.is_complete() => {
+                let _ = std::fs::remove_file(path);
+            }
+            Some(_) => self.write_journal(self.summary.parsed, self.summary.failures.len()),
+            None => {}
+        }
+        if let Some(path) = &self.options.receipt {
+            self.summary.write_receipt(path)?;
+        }
+        Ok(self.summary)
+    }
+
+    /// Results grouped by case summary, in input order; blank names are failures.
+    fn group<'r>(
+        &mut self,
+        results: &'r [TestResult],
+    ) -> (Vec<String>, HashMap<String, Vec<&'r TestResult>>) {
+        let mut order = Vec::new();
+        let mut groups: HashMap<String, Vec<&TestResult>> = HashMap::new();
+        for r in results {
+            let summary = case_summary(&r.name);
+            if summary.is_empty() {
+                self.summary.failures.push(Failure {
+                    name: format!("{:?}", r.name),
+                    error: "a test case needs a name that is not blank".into(),
+                });
+                continue;
+            }
+            groups
+                .entry(summary.clone())
+                .or_insert_with(|| {
+                    order.push(summary.clone());
+                    Vec::new()
+                })
+                .push(r);
+        }
+        (order, groups)
+    }
+
+    /// What new cases are created with.
+    fn new_cases(&self) -> Result<NewCases, ReportError> {
+        let (Some(product), Some(category)) = (self.target.product, self.target.category) else {
+            return Err(ReportError::Internal(
+                "no product or category to create test cases in".into(),
+            ));
+        };
+        Ok(NewCases {
+            product,
+            category,
+            priority: self.reference.priority,
+            confirmed: self.reference.confirmed,
+            tester: self.settings.default_tester,
+            notes: self.settings.plugin.created_by(),
+        })
+    }
+
+    /// Adds the cases to the plan and the run where they are missing; returns the executions
+    /// of each case in the run. In a dry run, counts the executions it would add.
+    async fn place(
+        &mut self,
+        case_ids: &HashMap<String, TestCaseId>,
+        created: &[String],
+        unseen: usize,
+        failed: &mut Failures,
+    ) -> Result<HashMap<String, Vec<TestExecutionId>>, ReportError> {
+        let (Some(plan), Some(run)) = (self.target.plan, self.target.run) else {
+            // A dry run that would create the run: every case gets an execution.
+            self.summary.executions_created += unseen;
+            return Ok(HashMap::new());
+        };
+        let existing: Vec<TestCaseId> = case_ids
+            .iter()
+            .filter(|(summary, _)| !created.contains(summary))
+            .map(|(_, id)| *id)
+            .collect();
+        let (in_plan, mut in_run) = cases::membership(&self.client, plan, run, &existing).await?;
+        let mut ids: Vec<TestCaseId> = case_ids.values().copied().collect();
+        ids.sort();
+        let to_plan: Vec<TestCaseId> = ids
+            .iter()
+            .filter(|id| !in_plan.contains(id))
+            .copied()
+            .collect();
+        let to_run: Vec<TestCaseId> = ids
+            .iter()
+            .filter(|id| !in_run.contains_key(id))
+            .copied()
+            .collect();
+        let would_create = unseen - case_ids.len();
+        self.summary.executions_created += to_run.len();
+        if self.options.dry_run {
+            self.summary.executions_created += would_create;
+            return Ok(HashMap::new());
+        }
+        let names: HashMap<TestCaseId, String> =
+            case_ids.iter().map(|(s, id)| (*id, s.clone())).collect();
+        let added = cases::add(&self.client, plan, run, &to_plan, &to_run, &names, failed).await;
+        for (case, execs) in added {
+            in_run.entry(case).or_default().extend(execs);
+        }
+        Ok(case_ids
+            .iter()
+            .filter_map(|(s, id)| in_run.get(id).map(|e| (s.clone(), e.clone())))
+            .collect())
+    }
+
+    fn write_journal(&self, parsed: usize, not_reported: usize) {
+        let (Some(path), Some(run)) = (&self.journal, self.target.run) else {
+            return;
+        };
+        let journal = Journal {
+            run_id: run,
+            plan_id: self.target.plan,
+            plugin: self.settings.plugin.name.clone(),
+            parsed,
+            not_reported,
+        };
+        if let Err(e) = journal.write(path) {
+            warn!("cannot write the journal {}: {e}", path.display());
+        }
+    }
+}
+
+/// The web page of a run.
+pub(crate) fn run_url(client: &Client, run: TestRunId) -> String {
+    format!("{}/runs/{}/", client.base_url(), run.get())
+}

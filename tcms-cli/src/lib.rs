@@ -1,0 +1,27 @@
+//! What the three command-line plugins (`tcms-junit-xml`, `tcms-tap`, `tcms-cargo-test`)
+//! share, so that each `main.rs` holds only its own arguments and input handling:
+//!
+//! - [`Plugin`] and [`run`]: the one shape of a plugin's `main` (nextest's `main` →
+//!   `main_impl`): parse the arguments (the environment table of [`tcms_api::env`] appended
+//!   to `--help`), set up logging, run, and turn the outcome into a documented [`exit`] code.
+//! - [`CommonArgs`]: the options every plugin has, turned into the engine's plain
+//!   [`Options`](tcms_api::report::Options) by [`CommonArgs::options`].
+//! - [`inputs`]: files or standard input (spooled, so it can be read twice).
+//! - [`report_files`]: check every input to the end, then report it in chunks.
+//! - [`output`]: the lines a report prints (`added:`/`reuse:`, the summary, what did not land).
+//!
+//! The SDK (`tcms-api`) has no command-line code and no clap; this crate is where command lines
+//! are parsed.
+
+mod args;
+pub mod exit;
+mod files;
+pub mod inputs;
+mod logging;
+pub mod output;
+mod plugin;
+
+pub use args::CommonArgs;
+pub use files::{report_files, report_results};
+pub use logging::init_logging;
+pub use plugin::{CliError, Plugin, block_on, run};

@@ -1,0 +1,22 @@
+//! Logging on stderr for the plugins.
+
+use std::io::IsTerminal;
+
+/// Sets up logging on stderr: warnings by default, `-v` info, `-vv` debug; `RUST_LOG`
+/// overrides. Colour only on a terminal and without `NO_COLOR`.
+pub fn init_logging(verbose: u8) {
+    let default = match verbose {
+        0 => "warn",
+        1 => "warn,tcms_api=info",
+        _ => "debug,hyper=info,reqwest=info,rustls=info,h2=info",
+    };
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default));
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_target(verbose > 1)
+        .without_time()
+        .with_ansi(std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none())
+        .try_init();
+}
