@@ -699,9 +699,18 @@ mod tests {
         };
         assert_eq!(c(0, Reporting::Off, false).exit_status(), 0);
         assert_eq!(c(1, Reporting::Off, false).exit_status(), 101);
-        assert_eq!(c(0, Reporting::Done(Box::new(lost.clone())), false).exit_status(), 0);
-        assert_eq!(c(0, Reporting::Done(Box::new(lost.clone())), true).exit_status(), 1);
-        assert_eq!(c(1, Reporting::Done(Box::new(lost)), true).exit_status(), 101);
+        assert_eq!(
+            c(0, Reporting::Done(Box::new(lost.clone())), false).exit_status(),
+            0
+        );
+        assert_eq!(
+            c(0, Reporting::Done(Box::new(lost.clone())), true).exit_status(),
+            1
+        );
+        assert_eq!(
+            c(1, Reporting::Done(Box::new(lost)), true).exit_status(),
+            101
+        );
         assert_eq!(
             c(0, Reporting::Refused("no url".into()), false).exit_status(),
             1

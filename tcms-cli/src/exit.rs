@@ -21,9 +21,10 @@ pub const INPUT: u8 = 2;
 pub const INCOMPLETE: u8 = 3;
 
 /// The exit codes as one line, for `--help`.
-pub const HELP: &str = "Exit codes: 0 reported (tests may have failed), 1 configuration/server error or results \
-not reported, 2 input error (nothing was sent), 3 incomplete test run (TAP Bail out!, missing \
-planned tests).";
+pub const HELP: &str = "\
+Exit codes: 0 reported (the tests may have failed), 1 configuration or server error, or
+results not reported, 2 input error (nothing was sent), 3 incomplete test run (TAP Bail out!,
+planned tests missing).";
 
 /// 0 when every parsed result landed, 1 otherwise.
 pub fn for_summary(summary: &Summary) -> u8 {
