@@ -189,6 +189,7 @@ impl Trial {
             class: None,
             file: None,
             line: None,
+            location: None,
         };
         let notes = self.notes;
         let wrapped = move || run_reported(runner, case, origin, notes, &sink);

@@ -601,6 +601,7 @@ impl<R: BufRead> JunitParser<R> {
             class: case.classname,
             file,
             line: Some(case.line),
+            location: None,
         };
         result.properties = properties;
         result

@@ -185,6 +185,7 @@ pub(crate) fn result(pending: Pending, context: &Context<'_>) -> TestResult {
             class: None,
             file: Some(context.source.to_owned()),
             line: Some(line),
+            location: None,
         })
         .with_properties(properties)
 }
@@ -214,6 +215,7 @@ pub(crate) fn unfinished_subtest(
         class: None,
         file: Some(context.source.to_owned()),
         line: Some(subtest.line),
+        location: None,
     })
 }
 

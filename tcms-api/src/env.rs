@@ -7,7 +7,7 @@
 //! | group | variables |
 //! |---|---|
 //! | where the server is | `TCMS_API_URL`, `TCMS_USERNAME`, `TCMS_PASSWORD`, `TCMS_CA_BUNDLE`, `TCMS_TLS_VERIFY`, `TCMS_TIMEOUT` |
-//! | what to report into | `TCMS_RUN_ID`, `TCMS_PLAN_ID`, `TCMS_RUN_KEY`, `TCMS_PRODUCT`, `TCMS_PRODUCT_VERSION`, `TCMS_BUILD`, `TCMS_PARENT_PLAN`, `TCMS_PREFIX`, `TCMS_DEFAULT_TESTER_ID` |
+//! | what to report into | `TCMS_RUN_ID`, `TCMS_PLAN_ID`, `TCMS_RUN_KEY`, `TCMS_PROFILE`, `TCMS_PRODUCT`, `TCMS_PRODUCT_VERSION`, `TCMS_BUILD`, `TCMS_PARENT_PLAN`, `TCMS_PREFIX`, `TCMS_DEFAULT_TESTER_ID` |
 //! | CI systems (fallbacks) | [`EnvVars::PRODUCT_CHAIN`], [`EnvVars::VERSION_CHAIN`], [`EnvVars::BUILD_CHAIN`], [`EnvVars::RUN_KEY_AUTO`] |
 //! | the Rust harness | `TCMS_REPORT`, `TCMS_REPORT_STRICT`, `TCMS_REPORT_TIMEOUT`, `TCMS_REPORT_RECEIPT`, `TCMS_REPORT_LOG` |
 
@@ -82,6 +82,9 @@ env_vars! {
     TCMS_PRODUCT_VERSION, Target, "version";
     /// The build (else the first of [`EnvVars::BUILD_CHAIN`] that is set).
     TCMS_BUILD, Target, "build";
+    /// The configuration the results belong to: a name (`py312-linux`) or `key=value` pairs
+    /// (`python=3.12,os=linux`); results of different profiles never replace each other.
+    TCMS_PROFILE, Target, "configuration of the results: a name or key=value,...";
     /// The parent of a newly created TestPlan.
     TCMS_PARENT_PLAN, Target, "parent of a new TestPlan";
     /// Replaces the plugin's prefix (`[junit.xml]`, `[TAP]`) of plan names and run summaries.

@@ -733,6 +733,7 @@ fn result(section: &Section, name: &str, attempt: Attempt, line: u64) -> TestRes
         class: None,
         file: doc_test_file(name).map(str::to_owned),
         line: Some(line),
+        location: None,
     };
     r
 }

@@ -54,6 +54,7 @@ mod failures;
 mod journal;
 mod model;
 mod options;
+mod profile;
 mod reporter;
 mod resolve;
 mod settings;
@@ -64,9 +65,12 @@ pub use cases::{MAX_SUMMARY_CHARS, case_summary};
 pub use comment::{MAX_COMMENT_BYTES, Merged};
 pub use error::{ErrorKind, ReportError};
 pub use journal::{Journal, JournalMode};
-pub use model::{Attempt, Origin, Outcome, TestResult, Verdict};
+pub use model::{Attempt, Location, Origin, Outcome, TestResult, Verdict};
 pub use options::Options;
+pub use profile::Profile;
 pub use reporter::Reporter;
 pub use settings::{PluginInfo, Settings, SettingsError, Sourced};
 pub use status::KiwiStatus;
-pub use summary::{Failure, Fate, Receipt, ReceiptRecord, Record, Summary};
+pub use summary::{
+    Failure, Fate, MAX_NOT_PASSED, NotPassed, Receipt, ReceiptRecord, Record, Summary,
+};

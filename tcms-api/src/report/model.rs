@@ -86,6 +86,53 @@ pub struct Origin {
     pub file: Option<String>,
     /// Line in the input where the result was read (1-based).
     pub line: Option<u64>,
+    /// Where the test, or its failure, is in the source code, when the input says (junit
+    /// `file`/`line` attributes, TAP YAML `at:`, a panic location): for CI annotations.
+    pub location: Option<Location>,
+}
+
+/// A place in a source file: `src/lib.rs:10:5`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Location {
+    /// The file, as the input names it.
+    pub file: String,
+    /// The line (1-based).
+    pub line: Option<u64>,
+    /// The column (1-based).
+    pub column: Option<u64>,
+}
+
+impl Location {
+    /// Reads `file`, `file:line` or `file:line:column` (what panics and TAP `at:` print).
+    pub fn parse(text: &str) -> Option<Self> {
+        let text = text.trim();
+        if text.is_empty() {
+            return None;
+        }
+        let mut parts = text.rsplitn(3, ':');
+        let last = parts.next()?;
+        let middle = parts.next();
+        let first = parts.next();
+        let number = |s: &str| s.trim().parse::<u64>().ok();
+        let location = match (first, middle.map(number), number(last)) {
+            (Some(file), Some(Some(line)), Some(column)) => Self {
+                file: file.to_owned(),
+                line: Some(line),
+                column: Some(column),
+            },
+            (_, _, Some(line)) if middle.is_some() => Self {
+                file: text[..text.len() - last.len() - 1].to_owned(),
+                line: Some(line),
+                column: None,
+            },
+            _ => Self {
+                file: text.to_owned(),
+                line: None,
+                column: None,
+            },
+        };
+        (!location.file.is_empty()).then_some(location)
+    }
 }
 
 /// One test's result, as parsed from any input format.
@@ -207,5 +254,22 @@ mod tests {
         assert!(Outcome::Failed.severity() > Outcome::Error.severity());
         assert!(Outcome::Error.severity() > Outcome::Skipped.severity());
         assert!(TestResult::with_attempts("t", Vec::new()).is_none());
+    }
+
+    #[test]
+    fn locations() {
+        let l = Location::parse("src/lib.rs:10:5").unwrap();
+        assert_eq!(
+            (l.file.as_str(), l.line, l.column),
+            ("src/lib.rs", Some(10), Some(5))
+        );
+        let l = Location::parse("t/basic.t:7").unwrap();
+        assert_eq!(
+            (l.file.as_str(), l.line, l.column),
+            ("t/basic.t", Some(7), None)
+        );
+        let l = Location::parse("C:/x/a.rs").unwrap();
+        assert_eq!((l.file.as_str(), l.line), ("C:/x/a.rs", None));
+        assert_eq!(Location::parse(" "), None);
     }
 }

@@ -2,7 +2,7 @@
 //! executions, comments; at the end: notes, stop date, journal and receipt). The only code a
 //! plugin uses to talk to Kiwi.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::path::PathBuf;
 use std::time::Instant;
 
@@ -21,7 +21,8 @@ use super::model::{TestResult, Verdict};
 use super::options::Options;
 use super::resolve::{self, Reference};
 use super::settings::{PluginInfo, Settings};
-use super::summary::{Failure, Record, Summary};
+use super::status::KiwiStatus;
+use super::summary::{Failure, MAX_NOT_PASSED, NotPassed, Record, Summary};
 use crate::client::Client;
 use crate::config::Config;
 use crate::ids::{TestCaseId, TestExecutionId, TestPlanId, TestRunId};
@@ -40,6 +41,10 @@ pub struct Reporter {
     target: Target,
     /// The cases reported in this session.
     seen: HashMap<String, Seen>,
+    /// Their ids.
+    case_of: HashMap<String, TestCaseId>,
+    /// The cases whose status is not PASSED.
+    not_passed: HashSet<String>,
     summary: Summary,
     started: Instant,
     requests_at_start: u64,
@@ -112,6 +117,8 @@ impl Reporter {
             reference,
             target,
             seen: HashMap::new(),
+            case_of: HashMap::new(),
+            not_passed: HashSet::new(),
             summary,
             started,
             requests_at_start,
@@ -201,6 +208,8 @@ impl Reporter {
             case_ids.extend(made);
         }
 
+        self.case_of
+            .extend(case_ids.iter().map(|(s, id)| (s.clone(), *id)));
         // Plan and run membership of the cases not seen before.
         let executions = self
             .place(&case_ids, &missing, unseen.len(), &mut failed)
@@ -280,6 +289,7 @@ impl Reporter {
                 });
             }
         }
+        self.note_not_passed(&order, &groups);
         // Counts are recomputed from what is known to have landed.
         self.summary.accepted.clear();
         for seen in self.seen.values() {
@@ -364,6 +374,60 @@ impl Reporter {
                 .push(r);
         }
         (order, groups)
+    }
+
+    /// Keeps the cases of this batch that did not pass (status, first message line, ids,
+    /// location) in [`Summary::not_passed`].
+    fn note_not_passed(&mut self, order: &[String], groups: &HashMap<String, Vec<&TestResult>>) {
+        for summary in order {
+            let Some(seen) = self.seen.get(summary) else {
+                continue;
+            };
+            let existing = self
+                .summary
+                .not_passed
+                .iter()
+                .position(|n| &n.name == summary);
+            if seen.status == KiwiStatus::Passed {
+                if let Some(i) = existing {
+                    self.summary.not_passed.remove(i);
+                }
+                self.not_passed.remove(summary);
+                self.summary.not_passed_total = self.not_passed.len();
+                continue;
+            }
+            self.not_passed.insert(summary.clone());
+            self.summary.not_passed_total = self.not_passed.len();
+            let results = &groups[summary];
+            let message = results
+                .iter()
+                .flat_map(|r| r.attempts())
+                .filter(|a| a.outcome != super::model::Outcome::Passed)
+                .find_map(|a| a.message.as_deref().or(a.details.as_deref()))
+                .and_then(|m| m.lines().map(str::trim).find(|l| !l.is_empty()))
+                .map(str::to_owned);
+            let entry = NotPassed {
+                name: summary.clone(),
+                status: seen.status,
+                message,
+                case: self.case_of.get(summary).copied(),
+                execution: seen.executions.first().copied(),
+                location: results.iter().find_map(|r| r.origin.location.clone()),
+            };
+            match existing {
+                Some(i) => {
+                    let old = &mut self.summary.not_passed[i];
+                    old.status = entry.status;
+                    old.message = old.message.take().or(entry.message);
+                    old.location = old.location.take().or(entry.location);
+                }
+                None => {
+                    if self.summary.not_passed.len() < MAX_NOT_PASSED {
+                        self.summary.not_passed.push(entry);
+                    }
+                }
+            }
+        }
     }
 
     /// What new cases are created with.

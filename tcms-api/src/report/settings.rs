@@ -3,6 +3,7 @@
 
 use std::collections::HashMap;
 
+use super::profile::Profile;
 use crate::env::EnvVars;
 use crate::ids::{TestPlanId, TestRunId, UserId};
 
@@ -64,6 +65,8 @@ pub struct Settings {
     pub default_tester: Option<UserId>,
     /// `TCMS_RUN_KEY`, resolved (`auto` replaced by the CI pipeline's identity).
     pub run_key: Option<String>,
+    /// `TCMS_PROFILE`: the configuration the results belong to.
+    pub profile: Option<Profile>,
     /// Product name from the chain in [`EnvVars::PRODUCT_CHAIN`].
     pub product: Option<Sourced>,
     /// Version from the chain in [`EnvVars::VERSION_CHAIN`].
@@ -82,6 +85,14 @@ pub enum SettingsError {
          Jenkins, Travis); set TCMS_RUN_KEY to a value that all shards of one pipeline share"
     )]
     NoRunKey,
+    /// `TCMS_PROFILE` (or `--profile`) is not a name or `key=value` pairs.
+    #[error("profile {value:?}: {reason}")]
+    InvalidProfile {
+        /// The text given.
+        value: String,
+        /// Why it is refused.
+        reason: String,
+    },
     /// An id variable is not a positive integer.
     #[error("{variable}={value:?} is not a valid id (expected a positive integer)")]
     InvalidId {
@@ -158,8 +169,13 @@ impl Settings {
             ),
             Some(key) => Some(key.to_owned()),
         };
+        let profile = env
+            .get(EnvVars::TCMS_PROFILE)
+            .map(|p| Profile::parse(p))
+            .transpose()?;
         Ok(Self {
             run_key,
+            profile,
             prefix,
             run_id: id(EnvVars::TCMS_RUN_ID)?.map(TestRunId::new),
             plan_id: id(EnvVars::TCMS_PLAN_ID)?.map(TestPlanId::new),

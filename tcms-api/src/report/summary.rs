@@ -7,8 +7,11 @@ use std::path::Path;
 use serde::Serialize;
 
 use super::error::ReportError;
+use super::model::Location;
 use super::status::KiwiStatus;
-use crate::ids::{BuildId, ProductId, TestPlanId, TestRunId, VersionId};
+use crate::ids::{
+    BuildId, ProductId, TestCaseId, TestExecutionId, TestPlanId, TestRunId, VersionId,
+};
 
 /// What happened to a record the report needs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -120,6 +123,27 @@ pub struct Failure {
     pub error: String,
 }
 
+/// How many not-passed results a [`Summary`] lists (the count of all is
+/// [`Summary::not_passed_total`]).
+pub const MAX_NOT_PASSED: usize = 1000;
+
+/// A case whose status is not PASSED, for job summaries and CI annotations.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NotPassed {
+    /// The case summary.
+    pub name: String,
+    /// Its status.
+    pub status: KiwiStatus,
+    /// The first line of its first message, if any.
+    pub message: Option<String>,
+    /// The case (its page: `<base>/case/<id>/`).
+    pub case: Option<TestCaseId>,
+    /// Its execution in the run.
+    pub execution: Option<TestExecutionId>,
+    /// Where the test or its failure is in the source, when the input says.
+    pub location: Option<Location>,
+}
+
 /// What a report did.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Summary {
@@ -147,6 +171,11 @@ pub struct Summary {
     pub flaky: usize,
     /// Cases that did not land.
     pub failures: Vec<Failure>,
+    /// The first [`MAX_NOT_PASSED`] cases that landed with a status other than PASSED, in
+    /// input order (a dry run: that would).
+    pub not_passed: Vec<NotPassed>,
+    /// How many cases landed with a status other than PASSED.
+    pub not_passed_total: usize,
     /// HTTP requests sent.
     pub requests: u64,
     /// Seconds spent.
