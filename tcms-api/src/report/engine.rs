@@ -11,7 +11,7 @@ use tracing::debug;
 
 use super::comment::Merged;
 use super::model::{TestResult, Verdict};
-use super::settings::{Settings, SettingsError, stored_name, truncate_chars};
+use super::settings::{Settings, SettingsError, truncate_chars};
 use super::status::{KiwiStatus, ServerStatus, resolve_status};
 use crate::client::Client;
 use crate::datetime::format_kiwi;
@@ -226,12 +226,10 @@ fn severity(s: KiwiStatus) -> u8 {
     }
 }
 
-/// The summary (case name) as Kiwi stores it, so that lookups match: cut to 255 characters
-/// (as tcms-api does), then stripped of surrounding whitespace and NUL characters (as Kiwi's
-/// Django form does when it saves; a name sent with a trailing space is stored without it, and
-/// a lookup with the space never finds it again).
-pub fn case_summary(name: &str) -> String {
-    stored_name(name, MAX_SUMMARY_CHARS)
+/// The summary (case name) as Kiwi stores it, so that lookups match: see
+/// [`super::names::case_summary`].
+pub(crate) fn case_summary(name: &str) -> String {
+    super::names::case_summary(name)
 }
 
 impl Reporter {
@@ -1686,9 +1684,7 @@ mod tests {
         );
         assert_eq!(case_summary(" \t a\u{1f}"), "a");
         assert_eq!(case_summary("a\0b"), "ab");
-        // Cut first, as tcms-api does: a space at position 255 is then stripped.
-        let name = format!("{} tail", "x".repeat(254));
-        assert_eq!(case_summary(&name), "x".repeat(254));
+        // Longer names: see `names.rs`.
         assert_eq!(case_summary(&"é".repeat(300)).chars().count(), 255);
     }
 }
