@@ -116,7 +116,17 @@
 //! before the plan makes it take the plan for a trailing one and stop). It also parses whole
 //! documents only (no streaming, which `--live` needs) and keeps subtest contents private. So
 //! it serves only as a cross-check in the tests, on the fixtures it reads the same way.
+//!
+//! # Layers
+//!
+//! The modules depend on each other in one direction only, each on the ones before it:
+//! `line` (what one line is; no state) and `yamlish` (the top level of a YAML block), `summary`
+//! (plans and documents as plain data) and `error`; then `mapping` ([`Options`] and the rules
+//! that turn one completed test point, plain data, into a `TestResult`); then `parser` (the
+//! state machine over nesting levels, which hands completed test points to `mapping`); then
+//! `reader` ([`Results`] and [`parse_str`] over the parser).
 
+mod error;
 mod line;
 mod mapping;
 mod parser;
@@ -124,6 +134,8 @@ mod reader;
 mod summary;
 mod yamlish;
 
-pub use parser::{Options, Parser};
-pub use reader::{ParseError, Results, parse_str};
+pub use error::ParseError;
+pub use mapping::Options;
+pub use parser::Parser;
+pub use reader::{Results, parse_str};
 pub use summary::{Document, Plan, Summary};

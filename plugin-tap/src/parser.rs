@@ -1,12 +1,10 @@
 //! The push parser: lines in, completed results out.
 
-use std::path::Path;
-
 use tcms_api::report::TestResult;
 
+use crate::error::ParseError;
 use crate::line::{self, Line, TestPoint};
-use crate::mapping::{self, Capped, Tally};
-use crate::reader::ParseError;
+use crate::mapping::{self, Capped, Completed, Context, Options, OwnedPoint, SubtestReport, Tally};
 use crate::summary::{self, NumberSet, Summary};
 
 /// Subtests nested deeper than this are kept as text of the deepest one, not parsed: each
@@ -17,44 +15,6 @@ const MAX_DEPTH: usize = 32;
 /// cut (the engine cuts comments at [`tcms_api::report::MAX_COMMENT_BYTES`] anyway). This
 /// keeps memory flat however much a test prints.
 pub(crate) const MAX_TEXT_BYTES: usize = tcms_api::report::MAX_COMMENT_BYTES;
-
-/// How the parser names and maps results.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-#[non_exhaustive]
-pub struct Options {
-    /// Name cases the way the Python `kiwitcms-tap-plugin` does, so that a Kiwi database filled
-    /// by it keeps matching: the description as tap.py reads it (everything between the test
-    /// number and the first `#`, trimmed, so `ok 1 - foo` gives `- foo`), and no subtest names.
-    /// Only the names change; a result without description still gets the fallback name
-    /// instead of failing as the Python plugin does.
-    pub compat_summaries: bool,
-}
-
-/// What every level needs to know about the input.
-pub(crate) struct Context<'a> {
-    pub(crate) source: &'a str,
-    pub(crate) options: &'a Options,
-}
-
-impl Context<'_> {
-    /// The stem used in fallback names: the document's `prove` name or the source's file stem.
-    pub(crate) fn stem(&self, document: Option<&str>) -> String {
-        let name = document.unwrap_or(self.source);
-        let stem = Path::new(name)
-            .file_stem()
-            .map(|s| s.to_string_lossy().into_owned())
-            .unwrap_or_default();
-        if stem.is_empty() {
-            if name.is_empty() {
-                "tap".to_owned()
-            } else {
-                name.to_owned()
-            }
-        } else {
-            stem
-        }
-    }
-}
 
 /// An incremental TAP parser: feed it lines, get each result once it is complete.
 ///
@@ -239,7 +199,7 @@ impl Parser {
 
 /// One nesting level: the top-level document, or the inside of a subtest.
 #[derive(Debug)]
-pub(crate) struct Level {
+struct Level {
     depth: usize,
     /// The YAML block being read, for the pending test point.
     yaml: Option<YamlBlock>,
@@ -253,7 +213,7 @@ pub(crate) struct Level {
     after_yaml: bool,
     document: DocumentState,
     done_documents: Vec<DocumentState>,
-    pub(crate) bailed: Option<String>,
+    bailed: Option<String>,
     non_tap: u64,
 }
 
@@ -266,34 +226,39 @@ struct YamlBlock {
 
 /// A test point waiting for its YAML, comments, or buffered subtest.
 #[derive(Debug)]
-pub(crate) struct Pending {
-    pub(crate) point: OwnedPoint,
+struct Pending {
+    point: OwnedPoint,
     /// Its input line.
-    pub(crate) line: u64,
+    line: u64,
     /// The test number, given or implied (the count of test points so far, plus one).
-    pub(crate) number: u64,
-    pub(crate) document_name: Option<String>,
-    pub(crate) subtest: Option<Subtest>,
-    pub(crate) buffered: Buffered,
+    number: u64,
+    document_name: Option<String>,
+    subtest: Option<Subtest>,
+    buffered: Buffered,
     /// The YAML block's lines, dedented by the `---` indentation.
-    pub(crate) yaml: Option<Capped>,
-    pub(crate) comments: Capped,
+    yaml: Option<Capped>,
+    comments: Capped,
 }
 
-/// The owned parts of a [`TestPoint`].
-#[derive(Debug)]
-pub(crate) struct OwnedPoint {
-    pub(crate) ok: bool,
-    pub(crate) description: String,
-    pub(crate) description_without_brace: Option<String>,
-    pub(crate) compat_description: String,
-    pub(crate) directive: Option<line::Directive>,
-    pub(crate) time: Option<std::time::Duration>,
+impl Pending {
+    /// The data the mapping needs (the subtest must be finished).
+    fn into_completed(self) -> Completed {
+        Completed {
+            point: self.point,
+            line: self.line,
+            number: self.number,
+            document_name: self.document_name,
+            subtest: self.subtest.map(Subtest::into_report),
+            buffered: matches!(self.buffered, Buffered::Open | Buffered::Closed),
+            yaml: self.yaml,
+            comments: self.comments,
+        }
+    }
 }
 
 /// node-tap's buffered subtests: `ok 1 - name {` ... `}`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Buffered {
+enum Buffered {
     /// Not buffered.
     No,
     /// The line ended with ` {`: buffered if indented lines or `}` follow.
@@ -306,16 +271,16 @@ pub(crate) enum Buffered {
 
 /// The inside of a subtest: a nested level, its raw text and a tally of its results.
 #[derive(Debug)]
-pub(crate) struct Subtest {
-    pub(crate) name: Option<String>,
+struct Subtest {
+    name: Option<String>,
     /// The first input line of the subtest.
-    pub(crate) line: u64,
+    line: u64,
     child: Box<Level>,
     /// The subtest's lines, one indentation level removed.
-    pub(crate) text: Capped,
-    pub(crate) tally: Tally,
+    text: Capped,
+    tally: Tally,
     /// Lines were read inside (not just a `# Subtest:` header).
-    pub(crate) has_content: bool,
+    has_content: bool,
     finished: bool,
 }
 
@@ -359,8 +324,8 @@ impl Subtest {
         }
     }
 
-    /// The subtest's own plan and documents, for the summary line.
-    pub(crate) fn plan_status(&self) -> (Option<u64>, u64, Option<&str>) {
+    /// What the mapping needs: the subtest's own plan and documents, for its summary line.
+    fn into_report(self) -> SubtestReport {
         let docs: Vec<summary::Document> = self
             .child
             .done_documents
@@ -377,7 +342,16 @@ impl Subtest {
             .iter()
             .map(summary::Document::missing_count)
             .fold(0, u64::saturating_add);
-        (planned, missing, self.child.bailed.as_deref())
+        SubtestReport {
+            name: self.name,
+            line: self.line,
+            text: self.text,
+            tally: self.tally,
+            has_content: self.has_content,
+            planned,
+            missing,
+            bailed: self.child.bailed,
+        }
     }
 }
 
@@ -714,7 +688,7 @@ impl Level {
         if let Some(subtest) = &mut pending.subtest {
             subtest.finish(context);
         }
-        Some(mapping::result(pending, context))
+        Some(mapping::result(pending.into_completed(), context))
     }
 
     /// Completes what is being read at this level: the pending test point, or else a subtest
@@ -730,7 +704,7 @@ impl Level {
         }
         let number = self.document.tests.saturating_add(1);
         Some(mapping::unfinished_subtest(
-            subtest,
+            subtest.into_report(),
             number,
             self.document.name.as_deref(),
             why,
@@ -746,7 +720,7 @@ impl Level {
         self.complete_pending(context)
     }
 
-    pub(crate) fn finish(&mut self, context: &Context<'_>, why: &str) -> Option<TestResult> {
+    fn finish(&mut self, context: &Context<'_>, why: &str) -> Option<TestResult> {
         self.end_of_item(context, why)
     }
 
