@@ -23,8 +23,12 @@
 //! - several documents in one stream: the output of `prove -v` over several files, or streams
 //!   written one after the other. A new document starts at a `t/name.t .. ` header of
 //!   `prove -v` (its name becomes [`Origin::suite`](tcms_api::report::Origin::suite)), at a
-//!   `TAP version` line after tests or a plan, at a second plan, and at a test point after a
-//!   plan that came at the end. Each document has its own plan accounting;
+//!   second plan, and where the numbering starts again after a `TAP version` line or after a
+//!   plan that followed test points: when the next test point's number was already seen in the
+//!   document (without a number: when the plan is already complete, or there is none). So a
+//!   plan in the middle of the stream (tests 2 to 13, `1..15`, then 1, 14 and 15) or a
+//!   `TAP version` line after the plan starts nothing, and the plan is counted against the
+//!   test points of the whole stream. Each document has its own plan accounting;
 //! - CRLF line ends and a byte order mark.
 //!
 //! Only input that cannot be read as text is an error ([`ParseError`]): a line that is not

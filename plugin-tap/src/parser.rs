@@ -213,6 +213,9 @@ struct Level {
     after_yaml: bool,
     document: DocumentState,
     done_documents: Vec<DocumentState>,
+    /// A line that may have started a new document (a `TAP version` line, or a plan after
+    /// test points): the next test point decides.
+    boundary: Option<Boundary>,
     bailed: Option<String>,
     non_tap: u64,
 }
@@ -371,13 +374,38 @@ struct PlanState {
     count: u64,
     reason: Option<String>,
     line: u64,
-    /// The plan came after test points: a test point after it starts a new document.
-    trailing: bool,
+}
+
+/// Where a new document may have begun. It did if the next test point starts the numbering
+/// again: its number was already seen in the document, or it has none and the plan is already
+/// complete (or there is no plan). Otherwise the stream goes on (a plan in the middle, a
+/// `TAP version` line after the plan) and the line started nothing.
+#[derive(Debug, Clone, Copy)]
+struct Boundary {
+    /// The line the new document would start at: the `TAP version` line, or `None` for the
+    /// test point itself (after a plan).
+    line: Option<u64>,
+    version: Option<u32>,
 }
 
 impl DocumentState {
     fn has_content(&self) -> bool {
         self.name.is_some() || self.version.is_some() || self.plan.is_some() || self.tests > 0
+    }
+
+    /// Every planned test number was seen (false without a plan).
+    fn plan_is_complete(&self) -> bool {
+        self.plan
+            .as_ref()
+            .is_some_and(|p| self.seen.missing(p.count).is_empty())
+    }
+
+    /// Whether a test point numbered `number` after a [`Boundary`] starts a new document.
+    fn restarts_with(&self, number: Option<u64>) -> bool {
+        match number {
+            Some(n) => self.seen.contains(n),
+            None => self.plan.is_none() || self.plan_is_complete(),
+        }
     }
 
     fn to_public(&self) -> summary::Document {
@@ -412,6 +440,7 @@ impl Level {
             after_yaml: false,
             document: DocumentState::default(),
             done_documents: Vec::new(),
+            boundary: None,
             bailed: None,
             non_tap: 0,
         }
@@ -515,13 +544,23 @@ impl Level {
             Line::Plan { count, skip } => {
                 let out = self.complete_pending(context);
                 if self.document.plan.is_some() {
-                    self.new_document(line_no);
+                    // A second plan: a new document, from the `TAP version` line before it if
+                    // there was one.
+                    let boundary = self.boundary.take();
+                    self.new_document(boundary.and_then(|b| b.line).unwrap_or(line_no));
+                    self.document.version = boundary.and_then(|b| b.version);
+                } else if self.document.tests > 0 && self.boundary.is_none() {
+                    // After test points (at the end, or in the middle): test points after it
+                    // may belong to the next document.
+                    self.boundary = Some(Boundary {
+                        line: None,
+                        version: None,
+                    });
                 }
                 self.document.plan = Some(PlanState {
                     count,
                     reason: skip,
                     line: line_no,
-                    trailing: self.document.tests > 0,
                 });
                 out
             }
@@ -549,13 +588,19 @@ impl Level {
             }
             Line::Version(version) => {
                 let out = self.end_of_item(context, "a new TAP document started");
-                if self.document.version.is_some()
-                    || self.document.plan.is_some()
-                    || self.document.tests > 0
-                {
-                    self.new_document(line_no);
+                if self.document.plan.is_some() || self.document.tests > 0 {
+                    // Perhaps a new document (concatenated streams), perhaps a late version
+                    // line: the next test point decides.
+                    self.boundary = Some(Boundary {
+                        line: Some(line_no),
+                        version: Some(version),
+                    });
+                } else {
+                    if self.document.version.is_some() {
+                        self.new_document(line_no);
+                    }
+                    self.document.version = Some(version);
                 }
-                self.document.version = Some(version);
                 out
             }
             Line::ProveHeader(name) if self.depth == 0 => {
@@ -597,8 +642,13 @@ impl Level {
         context: &Context<'_>,
     ) -> Option<TestResult> {
         let out = self.complete_pending(context);
-        if self.document.plan.as_ref().is_some_and(|p| p.trailing) {
-            self.new_document(line);
+        if let Some(boundary) = self.boundary.take() {
+            if self.document.restarts_with(point.number) {
+                self.new_document(boundary.line.unwrap_or(line));
+                self.document.version = boundary.version;
+            } else if self.document.version.is_none() {
+                self.document.version = boundary.version;
+            }
         }
         let number = point
             .number
@@ -725,6 +775,7 @@ impl Level {
     }
 
     fn new_document(&mut self, line: u64) {
+        self.boundary = None;
         let done = std::mem::replace(
             &mut self.document,
             DocumentState {

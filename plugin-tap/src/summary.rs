@@ -129,6 +129,11 @@ impl NumberSet {
         self.ranges.insert(idx, (n, n));
     }
 
+    pub(crate) fn contains(&self, n: u64) -> bool {
+        let idx = self.ranges.partition_point(|&(_, hi)| hi < n);
+        self.ranges.get(idx).is_some_and(|&(lo, _)| lo <= n)
+    }
+
     /// The numbers of `1..=count` that are not in the set.
     pub(crate) fn missing(&self, count: u64) -> Vec<RangeInclusive<u64>> {
         let mut out = Vec::new();
@@ -200,6 +205,10 @@ mod tests {
         assert_eq!(s.missing(0), Vec::<RangeInclusive<u64>>::new());
         let s = set(&[5, 3, 1, 2, 4]);
         assert_eq!(s.ranges, vec![(1, 5)]);
+        let s = set(&[2, 3, 7, 9, u64::MAX]);
+        let has: Vec<u64> = (0..11).filter(|&n| s.contains(n)).collect();
+        assert_eq!(has, [2, 3, 7, 9]);
+        assert!(s.contains(u64::MAX) && !s.contains(u64::MAX - 1));
         let s = set(&[0, u64::MAX, u64::MAX - 1]);
         assert_eq!(s.ranges, vec![(0, 0), (u64::MAX - 1, u64::MAX)]);
         assert_eq!(s.outside(3), 3);

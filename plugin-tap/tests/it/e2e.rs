@@ -210,3 +210,39 @@ async fn invalid_utf8_exits_2_and_creates_nothing() {
         .unwrap();
     assert!(products.is_empty());
 }
+
+async fn run_notes(client: &Client, run: i64) -> String {
+    let runs: Vec<Value> = client
+        .call("TestRun.filter", json!([{"pk": run}]))
+        .await
+        .unwrap();
+    runs[0]["notes"].as_str().unwrap_or_default().to_owned()
+}
+
+#[tokio::test]
+async fn a_plan_in_the_middle_and_a_late_version_line_are_complete_runs() {
+    let server = server();
+    let client = Client::new(server.config()).unwrap();
+    let product = unique_name("tap-plans");
+    let out = plugin(&server, &product)
+        .arg("-v")
+        .arg(fixture("edge-plan-in-the-middle.tap"))
+        .arg(fixture("edge-version-after-plan.tap"))
+        .output()
+        .unwrap();
+    let log = text(&out);
+    assert_eq!(out.status.code(), Some(0), "{log}");
+    assert!(!log.contains("never reported"), "{log}");
+    let run = run_id(&log);
+    let execs = executions(&client, run).await;
+    assert_eq!(execs.len(), 15 + 6, "{execs:#?}");
+    for name in ["opens a PNG", "writes a WebP", "invert", "second batch one"] {
+        let exec = execs
+            .iter()
+            .find(|e| e["case__summary"] == name)
+            .unwrap_or_else(|| panic!("{name} not in {execs:#?}"));
+        assert_eq!(exec["status__name"], "PASSED");
+    }
+    let notes = run_notes(&client, run).await;
+    assert!(!notes.contains("never reported"), "{notes}");
+}
