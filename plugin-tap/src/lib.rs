@@ -14,9 +14,11 @@
 //! - the plan at the start or at the end, `1..0 # SKIP reason`, or no plan at all;
 //! - YAML diagnostic blocks (`  ---` ... `  ...`) right after a test point, at any
 //!   indentation, closed or not (an unclosed block ends at the first less indented line);
-//! - subtests in the TAP 14 form (`# Subtest: name` then the child indented by 4 spaces), in
-//!   the older bare indented form (Test::More, node's test runner), and node-tap's buffered form
-//!   (`ok 1 - name {` ... `}`), nested to any depth (past 32 levels the rest is kept as text);
+//! - subtests in the TAP 14 form (`# Subtest: name` then the child indented by 4 spaces), with
+//!   the heading indented like the child (`    # Subtest: name`, as Test::Builder before 1.3
+//!   and node-tap before 12 write it), in the bare indented form (Test::More, node's test
+//!   runner), and node-tap's buffered form (`ok 1 - name {` ... `}`), nested to any depth
+//!   (past 32 levels the rest is kept as text);
 //! - pragmas (`pragma +strict`; read and ignored), `#` comments, blank lines;
 //! - lines that are not TAP at all (log output, compiler messages, `prove`'s summary): they are
 //!   counted in [`Summary::non_tap_lines`] and otherwise ignored;
@@ -90,9 +92,17 @@
 //! `subtest "parser": 2 passed, 1 failed (plan 1..3)`, a line naming the nested results that
 //! failed (at most 10), lines for missing planned tests and a bail out inside, a blank line,
 //! then the subtest's own lines, one indentation level removed (nested YAML and comments
-//! included). The outcome is the parent test point's own. A subtest that never gets its test
-//! point (the input ends or bails out inside it) becomes an `Error` result named by the
-//! subtest.
+//! included). The outcome is the parent test point's own. A `# Subtest: name` heading names
+//! its test point; a heading with nothing after it (node's test runner writes one before each
+//! test point) only when the test point has no description.
+//!
+//! A subtest that never gets its test point (the input ends, bails out or starts another
+//! subtest inside it) becomes an `Error` result named by the subtest, when the document still
+//! expects a test: it has no plan, or a planned number was not seen yet. Indented lines that
+//! belong to no test are ignored and counted in [`Summary::ignored_subtests`] (`tcms-tap -v`
+//! names their lines): a subtest after the plan was complete (a stray indented test point
+//! after the last test, a heading at the end), indented lines without a heading and without
+//! results that no test point follows, and, inside a subtest, a heading with nothing after it.
 //!
 //! **Origin.** [`Origin::file`](tcms_api::report::Origin::file) is the source name,
 //! [`Origin::line`](tcms_api::report::Origin::line) the input line of the test point,

@@ -28,7 +28,8 @@ use tcms_api::report::{PluginInfo, TestResult};
         "Names: the description without its leading `- ` (`ok 1 - foo` is case `foo`;\n",
         "--compat-summaries keeps the Python plugin's `- foo`); a test point without a\n",
         "description is named `<file stem> #<number>`; a subtest is one case named by the\n",
-        "subtest, its nested results in the comment.\n",
+        "subtest, its nested results in the comment; indented lines after the plan was\n",
+        "complete belong to no test and are ignored (-v names their lines).\n",
         "Statuses: ok PASSED, not ok FAILED, # SKIP WAIVED, # TODO PAUSED.\n",
         "`Bail out!` and planned tests that never reported: what ran is reported, the reason\n",
         "is written in the run's notes, and the exit code is 3.\n\n",
@@ -127,8 +128,17 @@ async fn files(args: &Args) -> u8 {
         (!notes.is_empty()).then(|| notes.join("\n"))
     };
     let code = cli::run_files(plugin(), &args.common, &inputs, parse, note).await;
-    let incomplete: Vec<String> = summaries.borrow().iter().filter_map(incomplete).collect();
     // Each input was read twice (check, report): its summary was recorded twice.
+    let mut warned = std::collections::HashSet::new();
+    for summary in summaries.borrow().iter() {
+        if let Some(warning) = ignored_warning(summary)
+            && args.common.verbose > 0
+            && warned.insert(warning.clone())
+        {
+            eprintln!("{PROGRAM}: {warning}");
+        }
+    }
+    let incomplete: Vec<String> = summaries.borrow().iter().filter_map(incomplete).collect();
     let mut seen = std::collections::HashSet::new();
     for line in incomplete {
         if seen.insert(line.clone()) {
@@ -194,6 +204,30 @@ fn incomplete(summary: &Summary) -> Option<String> {
     (!parts.is_empty()).then(|| format!("{}: {}", summary.source, parts.join("; ")))
 }
 
+/// The warning for indented lines that belonged to no test, if there were any.
+fn ignored_warning(summary: &Summary) -> Option<String> {
+    if summary.ignored_subtests == 0 {
+        return None;
+    }
+    let lines: Vec<String> = summary
+        .ignored_subtest_lines
+        .iter()
+        .map(u64::to_string)
+        .collect();
+    let more = if summary.ignored_subtests > lines.len() as u64 {
+        ", ..."
+    } else {
+        ""
+    };
+    Some(format!(
+        "{}: warning: {} block(s) of indented lines belong to no test and were ignored \
+         (after the plan was complete, or without a test point), from line(s) {}{more}",
+        summary.source,
+        summary.ignored_subtests,
+        lines.join(", ")
+    ))
+}
+
 /// Standard input, reported as it arrives: results go to the shared live reporter
 /// (`tcms_api::live`: batches of 50 or every second, from a background thread), so reading
 /// never waits for Kiwi.
@@ -234,7 +268,13 @@ fn live(args: &Args) -> u8 {
     if let Some(result) = parser.finish() {
         reporter.submit(result);
     }
-    let incomplete = incomplete(&parser.summary());
+    let summary = parser.summary();
+    if let Some(warning) = ignored_warning(&summary)
+        && args.common.verbose > 0
+    {
+        eprintln!("{PROGRAM}: {warning}");
+    }
+    let incomplete = incomplete(&summary);
     if let Some(note) = &incomplete {
         reporter.add_run_note(note.clone());
     }

@@ -324,6 +324,9 @@ fn name(
     let candidate = if context.options.compat_summaries {
         point.compat_description.clone()
     } else if let Some(name) = subtest
+        // A heading with nothing after it names the test point only if it has no
+        // description (node's test runner writes `# Subtest: x` before every `ok 1 - x`).
+        .filter(|s| s.has_content || point.description.trim().is_empty())
         .and_then(|s| s.name.as_deref())
         .filter(|n| !n.trim().is_empty())
     {
@@ -477,7 +480,9 @@ fn subtest_section(subtest: &SubtestReport) -> String {
         let _ = write!(out, "\nbailed out: {reason}");
     }
     out.push_str("\n\n");
-    out.push_str(subtest.text.as_str());
+    // Blank lines at the end of a subtest (before its test point, or at the end of the
+    // input) say nothing.
+    out.push_str(subtest.text.as_str().trim_end_matches('\n'));
     if subtest.text.cut > 0 {
         let _ = write!(out, "\n[... {} more bytes cut]", subtest.text.cut);
     }

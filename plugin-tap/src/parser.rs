@@ -183,6 +183,8 @@ impl Parser {
             results: self.results,
             lines: self.lines,
             non_tap_lines: self.top.non_tap,
+            ignored_subtests: self.top.ignored.count,
+            ignored_subtest_lines: self.top.ignored.lines.clone(),
         }
     }
 
@@ -218,6 +220,27 @@ struct Level {
     boundary: Option<Boundary>,
     bailed: Option<String>,
     non_tap: u64,
+    /// Indented lines that belong to no test (see [`Level::end_of_item`]).
+    ignored: Ignored,
+}
+
+/// Blocks of indented lines that were ignored: how many, and where the first few start.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub(crate) struct Ignored {
+    pub(crate) count: u64,
+    pub(crate) lines: Vec<u64>,
+}
+
+impl Ignored {
+    /// How many first lines are kept.
+    const KEPT: usize = 10;
+
+    fn note(&mut self, line: u64) {
+        self.count = self.count.saturating_add(1);
+        if self.lines.len() < Self::KEPT {
+            self.lines.push(line);
+        }
+    }
 }
 
 #[derive(Debug)]
@@ -285,10 +308,24 @@ struct Subtest {
     /// Lines were read inside (not just a `# Subtest:` header).
     has_content: bool,
     finished: bool,
+    /// Opened by a `# Subtest` line at the parent's level, not by indented lines.
+    from_heading: bool,
+    /// A `# Subtest: name` line that was the first line inside: the subtest's own heading
+    /// written at its indentation (Test::Builder before 1.3, node-tap before 12), or the
+    /// heading of a subtest nested in it (TAP 14). The next line tells: deeper lines that are
+    /// not a heading themselves mean the nested one.
+    deferred: Option<DeferredHeading>,
+}
+
+#[derive(Debug)]
+struct DeferredHeading {
+    line: String,
+    line_no: u64,
+    name: Option<String>,
 }
 
 impl Subtest {
-    fn new(name: Option<String>, line: u64, depth: usize) -> Self {
+    fn new(name: Option<String>, line: u64, depth: usize, from_heading: bool) -> Self {
         Self {
             name,
             line,
@@ -297,14 +334,54 @@ impl Subtest {
             tally: Tally::default(),
             has_content: false,
             finished: false,
+            from_heading,
+            deferred: None,
         }
     }
 
+    /// A line inside the subtest, one indentation level removed.
     fn push(&mut self, line: &str, line_no: u64, context: &Context<'_>) {
+        if let Some(heading) = self.deferred.take() {
+            // Deeper lines after the heading are the nested subtest's, unless they start with
+            // a heading of their own: every subtest of the old form starts with one.
+            let nested =
+                indentation(line) >= 4 && !matches!(line::classify(line), Line::SubtestHeader(_));
+            if nested {
+                self.feed(&heading.line, heading.line_no, context);
+            } else {
+                self.adopt(heading);
+            }
+        }
+        if !self.has_content
+            && indentation(line) == 0
+            && let Line::SubtestHeader(name) = line::classify(line)
+            && (!self.from_heading || name == self.name.as_deref())
+        {
+            self.has_content = true;
+            self.text.push_line(line);
+            self.deferred = Some(DeferredHeading {
+                line: line.to_owned(),
+                line_no,
+                name: name.map(str::to_owned),
+            });
+            return;
+        }
         self.has_content = true;
         self.text.push_line(line);
+        self.feed(line, line_no, context);
+    }
+
+    /// Hands a line to the nested level.
+    fn feed(&mut self, line: &str, line_no: u64, context: &Context<'_>) {
         if let Some(result) = self.child.push(line, line_no, context) {
             self.tally.add(&result);
+        }
+    }
+
+    /// A heading written inside the subtest names the subtest itself.
+    fn adopt(&mut self, heading: DeferredHeading) {
+        if self.name.is_none() {
+            self.name = heading.name;
         }
     }
 
@@ -322,6 +399,9 @@ impl Subtest {
             return;
         }
         self.finished = true;
+        if let Some(heading) = self.deferred.take() {
+            self.adopt(heading);
+        }
         if let Some(result) = self.child.finish(context, "the subtest ended") {
             self.tally.add(&result);
         }
@@ -443,6 +523,7 @@ impl Level {
             boundary: None,
             bailed: None,
             non_tap: 0,
+            ignored: Ignored::default(),
         }
     }
 
@@ -472,7 +553,7 @@ impl Level {
     }
 
     fn read(&mut self, line: &str, line_no: u64, context: &Context<'_>) -> Option<TestResult> {
-        let indent = line.len() - line.trim_start_matches(' ').len();
+        let indent = indentation(line);
         let trimmed = line.trim();
 
         // 1. Inside the YAML block of the pending test point.
@@ -578,6 +659,7 @@ impl Level {
                     name.map(str::to_owned),
                     line_no,
                     self.depth + 1,
+                    true,
                 ));
                 out
             }
@@ -703,14 +785,14 @@ impl Level {
                 pending.buffered = Buffered::Open;
                 pending
                     .subtest
-                    .get_or_insert_with(|| Subtest::new(None, line_no, depth))
+                    .get_or_insert_with(|| Subtest::new(None, line_no, depth, false))
             }
             None => {
                 if self.subtest.is_none() {
                     out = self.complete_pending(context);
                 }
                 self.subtest
-                    .get_or_insert_with(|| Subtest::new(None, line_no, depth))
+                    .get_or_insert_with(|| Subtest::new(None, line_no, depth, false))
             }
         };
         subtest.push(line, line_no, context);
@@ -749,7 +831,16 @@ impl Level {
         }
         let mut subtest = self.subtest.take()?;
         subtest.finish(context);
-        if subtest.name.is_none() && subtest.tally.total() == 0 {
+        // Not an unfinished test: indented lines without a heading and without results, lines
+        // after the plan was complete (they belong to no planned test), and, inside a subtest,
+        // a heading with nothing after it.
+        if (subtest.name.is_none() && subtest.tally.total() == 0)
+            || self.document.plan_is_complete()
+            || (!subtest.has_content && self.depth > 0)
+        {
+            if subtest.has_content || subtest.name.is_some() {
+                self.ignored.note(subtest.line);
+            }
             return None;
         }
         let number = self.document.tests.saturating_add(1);
@@ -789,4 +880,9 @@ impl Level {
             self.done_documents.push(done);
         }
     }
+}
+
+/// The number of leading spaces.
+fn indentation(line: &str) -> usize {
+    line.len() - line.trim_start_matches(' ').len()
 }

@@ -21,6 +21,13 @@ pub struct Summary {
     /// How many of them were not TAP (log output, compiler messages, ...) and were ignored
     /// (outside subtests; inside, they are part of the subtest's text).
     pub non_tap_lines: u64,
+    /// How many blocks of indented lines at the top level belonged to no test and were
+    /// ignored: a subtest after the plan was complete (a stray indented test point after the
+    /// last test), or indented lines without a `# Subtest` heading and without results that no
+    /// test point followed.
+    pub ignored_subtests: u64,
+    /// The first lines of the first ten of them (1-based), for a warning.
+    pub ignored_subtest_lines: Vec<u64>,
 }
 
 /// One TAP document: a plan and its top-level test points.
@@ -240,6 +247,8 @@ mod tests {
             results: 3,
             lines: 4,
             non_tap_lines: 0,
+            ignored_subtests: 0,
+            ignored_subtest_lines: Vec::new(),
         };
         assert_eq!(summary.planned(), Some(6));
         assert_eq!(summary.missing_count(), 3);

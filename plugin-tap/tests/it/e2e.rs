@@ -246,3 +246,90 @@ async fn a_plan_in_the_middle_and_a_late_version_line_are_complete_runs() {
     let notes = run_notes(&client, run).await;
     assert!(!notes.contains("never reported"), "{notes}");
 }
+
+#[tokio::test]
+async fn subtest_headings_and_stray_indented_lines_invent_no_cases() {
+    let server = server();
+    let client = Client::new(server.config()).unwrap();
+    let product = unique_name("tap-subtests");
+    let out = plugin(&server, &product)
+        .arg("-v")
+        .arg(fixture("edge-subtest-headings.tap"))
+        .arg(fixture("edge-indented-headings.tap"))
+        .arg(fixture("edge-stray-indented.tap"))
+        .arg(fixture("edge-stray-after-plan-at-end.tap"))
+        .output()
+        .unwrap();
+    let log = text(&out);
+    assert_eq!(out.status.code(), Some(0), "{log}");
+    // The ignored lines are named at -v.
+    for (file, line) in [
+        ("edge-stray-indented.tap", 6),
+        ("edge-stray-after-plan-at-end.tap", 8),
+    ] {
+        assert!(
+            log.lines().any(|l| l.contains(file)
+                && l.contains("ignored")
+                && l.ends_with(&format!(" {line}"))),
+            "no warning for {file}:{line} in {log}"
+        );
+    }
+    let execs = executions(&client, run_id(&log)).await;
+    let mut got: Vec<(String, String)> = execs
+        .iter()
+        .map(|e| {
+            (
+                e["case__summary"].as_str().unwrap().to_owned(),
+                e["status__name"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect();
+    got.sort();
+    let mut want: Vec<(String, String)> = [
+        ("config loader", "FAILED"),
+        ("cache", "PASSED"),
+        ("todo subtest", "PAUSED"),
+        ("math", "FAILED"),
+        ("network", "WAIVED"),
+        ("outer", "PASSED"),
+        ("strings", "PASSED"),
+        ("parses the header", "PASSED"),
+        ("parses the body", "PASSED"),
+        ("parses the trailer", "PASSED"),
+        ("first", "PASSED"),
+        ("second", "PASSED"),
+    ]
+    .iter()
+    .map(|(n, s)| ((*n).to_owned(), (*s).to_owned()))
+    .collect();
+    want.sort();
+    assert_eq!(got, want);
+}
+
+#[tokio::test]
+async fn a_subtest_that_never_finished_is_an_error_and_exits_3() {
+    let server = server();
+    let client = Client::new(server.config()).unwrap();
+    let product = unique_name("tap-unfinished");
+    let out = plugin(&server, &product)
+        .arg("-v")
+        .arg(fixture("edge-unfinished-subtest.tap"))
+        .output()
+        .unwrap();
+    let log = text(&out);
+    assert_eq!(out.status.code(), Some(3), "{log}");
+    assert!(log.contains("1 planned test(s) never reported: 3"), "{log}");
+    let run = run_id(&log);
+    let execs = executions(&client, run).await;
+    assert_eq!(execs.len(), 3, "{execs:#?}");
+    let unfinished = execs
+        .iter()
+        .find(|e| e["case__summary"] == "uploads a file")
+        .unwrap_or_else(|| panic!("{execs:#?}"));
+    assert_eq!(unfinished["status__name"], "ERROR");
+    let notes = run_notes(&client, run).await;
+    assert!(
+        notes.contains("1 planned test(s) never reported: 3"),
+        "{notes}"
+    );
+}

@@ -90,3 +90,136 @@ fn real_gaps_are_still_missing() {
     let (_, summary) = fixture("edge-plan-missing-tests.tap");
     assert_eq!(missing(&summary), [vec![3, 5, 6]]);
 }
+
+fn names_and_outcomes(results: &[TestResult]) -> Vec<(&str, Outcome)> {
+    results
+        .iter()
+        .map(|r| (r.name.as_str(), r.attempts[0].outcome))
+        .collect()
+}
+
+#[test]
+fn subtest_headings_give_one_case_per_top_level_test_point() {
+    let (results, summary) = fixture("edge-subtest-headings.tap");
+    assert_eq!(
+        names_and_outcomes(&results),
+        [
+            ("config loader", Outcome::Failed),
+            ("cache", Outcome::Passed),
+            ("todo subtest", Outcome::Todo),
+        ]
+    );
+    assert!(summary.is_complete());
+    assert_eq!(summary.ignored_subtests, 0);
+    let details = results[0].attempts[0].details.as_deref().unwrap();
+    assert!(
+        details.starts_with(
+            "subtest \"config loader\": 1 passed, 1 failed (plan 1..2)\nnot ok: rejects bad files"
+        ),
+        "{details}"
+    );
+}
+
+#[test]
+fn headings_indented_like_the_subtest_name_it() {
+    let (results, summary) = fixture("edge-indented-headings.tap");
+    assert_eq!(
+        names_and_outcomes(&results),
+        [
+            ("math", Outcome::Failed),
+            ("network", Outcome::Skipped),
+            ("outer", Outcome::Passed),
+            ("strings", Outcome::Passed),
+        ]
+    );
+    assert!(summary.is_complete());
+    let details = |i: usize| results[i].attempts[0].details.clone().unwrap();
+    // The nested results keep their own names, and a skipped subtest has no invented error.
+    assert!(
+        details(0).starts_with("subtest \"math\": 1 passed, 1 failed (plan 1..2)\nnot ok: divides"),
+        "{}",
+        details(0)
+    );
+    assert!(
+        details(1).starts_with("subtest \"network\": no results (plan 1..0)"),
+        "{}",
+        details(1)
+    );
+    assert!(
+        details(2).starts_with("subtest \"outer\": 1 passed (plan 1..1)"),
+        "{}",
+        details(2)
+    );
+    // A nested failure is listed under its own name, not the heading's.
+    let (results, _) = text(
+        "1..1\n    # Subtest: outer\n        # Subtest: inner\n        not ok 1 - x\n        \
+         1..1\n    not ok 1 - inner\n    1..1\nnot ok 1 - outer\n",
+    );
+    let details = results[0].attempts[0].details.as_deref().unwrap();
+    assert!(details.contains("\nnot ok: inner\n"), "{details}");
+    // The TAP 14 reading is kept: a heading followed by deeper lines introduces a nested
+    // subtest.
+    let (results, _) = text(
+        "    # Subtest: inner\n        not ok 1 - deep\n        1..1\n    not ok 1 - inner\n    \
+         1..1\nnot ok 1 - outer\n1..1\n",
+    );
+    assert_eq!(results.len(), 1);
+    assert_eq!(results[0].name, "outer");
+    let details = results[0].attempts[0].details.as_deref().unwrap();
+    assert!(details.starts_with("subtest: 1 failed"), "{details}");
+}
+
+#[test]
+fn indented_lines_after_the_plan_belong_to_no_test() {
+    let (results, summary) = fixture("edge-stray-indented.tap");
+    assert_eq!(results.len(), 3);
+    assert!(
+        results
+            .iter()
+            .all(|r| r.attempts[0].outcome == Outcome::Passed)
+    );
+    assert_eq!(summary.ignored_subtests, 1);
+    assert_eq!(summary.ignored_subtest_lines, [6]);
+    assert!(summary.is_complete());
+
+    let (results, summary) = fixture("edge-stray-after-plan-at-end.tap");
+    assert_eq!(
+        names_and_outcomes(&results),
+        [("first", Outcome::Passed), ("second", Outcome::Passed)]
+    );
+    assert_eq!(summary.ignored_subtest_lines, [8]);
+    assert!(summary.is_complete());
+
+    // A heading alone after the plan, and a skip-all plan followed by indented lines.
+    let (results, summary) = text("ok 1 - a\n1..1\n# Subtest: extra\n");
+    assert_eq!(results.len(), 1);
+    assert_eq!(summary.ignored_subtests, 1);
+    let (results, summary) = text("1..0 # SKIP nothing to do\n    ok 1 - helper\n");
+    assert!(results.is_empty());
+    assert_eq!(summary.ignored_subtests, 1);
+}
+
+#[test]
+fn a_subtest_that_never_finished_is_still_an_error() {
+    let (results, summary) = fixture("edge-unfinished-subtest.tap");
+    assert_eq!(
+        names_and_outcomes(&results),
+        [
+            ("boots", Outcome::Passed),
+            ("logs in", Outcome::Passed),
+            ("uploads a file", Outcome::Error),
+        ]
+    );
+    assert_eq!(missing(&summary), [vec![3]]);
+    assert_eq!(summary.ignored_subtests, 0);
+    // Without a plan nothing says the stream was over: an error too.
+    let (results, _) = text("ok 1 - a\n    ok 1 - inside\n");
+    assert_eq!(
+        names_and_outcomes(&results),
+        [("a", Outcome::Passed), ("x #2", Outcome::Error)]
+    );
+    // A heading inside a subtest with nothing after it is no error.
+    let (results, _) = text("# Subtest: outer\n    # Subtest: inner\nok 1 - outer\n1..1\n");
+    let details = results[0].attempts[0].details.as_deref().unwrap_or("");
+    assert!(!details.contains("error"), "{details}");
+}
