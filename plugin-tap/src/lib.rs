@@ -17,7 +17,7 @@
 //! - subtests in the TAP 14 form (`# Subtest: name` then the child indented by 4 spaces), with
 //!   the heading indented like the child (`    # Subtest: name`, as Test::Builder before 1.3
 //!   and node-tap before 12 write it), in the bare indented form (Test::More, node's test
-//!   runner), and node-tap's buffered form (`ok 1 - name {` ... `}`), nested to any depth
+//!   runner), and node-tap's buffered form (`ok 1 - name {` ... `}`, an empty one too), nested to any depth
 //!   (past 32 levels the rest is kept as text);
 //! - pragmas (`pragma +strict`; read and ignored), `#` comments, blank lines;
 //! - lines that are not TAP at all (log output, compiler messages, `prove`'s summary): they are
@@ -56,9 +56,9 @@
 //! and `\\` escapes undone: `ok 1 - adds numbers` gives `adds numbers`. A subtest's parent is
 //! named by the subtest's name (`# Subtest: name`) when it has one, otherwise by its
 //! description. A test point without a description gets `<stem> #<number>`, where `<stem>` is
-//! the file stem of the source name (or of the `prove` file name) and `<number>` the test
-//! number, given or implied (its position in the document): `ok 3` in `t/basic.t` is
-//! `basic #3`. With [`Options::compat_summaries`] the name is what the Python
+//! the file stem of the source name (or of the `prove` file name, or
+//! [`Options::fallback_stem`] for standard input) and `<number>` the test number, given or
+//! implied (its position in the document): `ok 3` in `t/basic.t` is `basic #3`. With [`Options::compat_summaries`] the name is what the Python
 //! `kiwitcms-tap-plugin` uses (tap.py's description: the text between the number and the first
 //! `#`, trimmed, so `ok 1 - foo` gives `- foo`), keeping existing Kiwi cases matched; the
 //! fallback name still replaces an empty one (the Python plugin fails there).

@@ -27,9 +27,10 @@ use tcms_api::report::{PluginInfo, TestResult};
         "  bats --tap test/ > bats.tap; tcms-tap bats.tap\n\n",
         "Names: the description without its leading `- ` (`ok 1 - foo` is case `foo`;\n",
         "--compat-summaries keeps the Python plugin's `- foo`); a test point without a\n",
-        "description is named `<file stem> #<number>`; a subtest is one case named by the\n",
-        "subtest, its nested results in the comment; indented lines after the plan was\n",
-        "complete belong to no test and are ignored (-v names their lines).\n",
+        "description is named `<file stem> #<number>` (`<--name> #<number>` from standard\n",
+        "input); a subtest is one case named by the subtest, its nested results in the\n",
+        "comment; indented lines after the plan was complete belong to no test and are\n",
+        "ignored (-v names their lines).\n",
         "Statuses: ok PASSED, not ok FAILED, # SKIP WAIVED, # TODO PAUSED.\n",
         "`Bail out!` and planned tests that never reported: what ran is reported, the reason\n",
         "is written in the run's notes, and the exit code is 3.\n\n",
@@ -55,11 +56,24 @@ struct Args {
     #[arg(long)]
     compat_summaries: bool,
 
+    /// The stem of the names of test points without a description read from standard input
+    /// (`NAME #3`), where there is no file name to take it from: give the file stem the same
+    /// output has when it is read from a file (`x.tap` gives `x #3`) to land on the same cases.
+    /// Files keep their own stem. (Before this option, standard input gave `<stdin> #3`.)
+    #[arg(long, value_name = "NAME", default_value = STDIN_STEM)]
+    name: String,
+
     #[command(flatten)]
     common: CommonArgs,
 }
 
 const PROGRAM: &str = "tcms-tap";
+
+/// The default of `--name`.
+const STDIN_STEM: &str = "stdin";
+
+/// How `tcms_api::cli` names standard input.
+const STDIN: &str = "<stdin>";
 
 fn main() -> ExitCode {
     let command = <Args as clap::CommandFactory>::command();
@@ -95,9 +109,13 @@ fn plugin() -> PluginInfo {
     PluginInfo::new(PROGRAM, env!("CARGO_PKG_VERSION"), "[TAP]")
 }
 
-fn tap_options(args: &Args) -> Options {
+/// The parser's options for the input called `source`.
+fn tap_options(args: &Args, source: &str) -> Options {
     let mut options = Options::default();
     options.compat_summaries = args.compat_summaries;
+    if source == STDIN {
+        options.fallback_stem = Some(args.name.clone());
+    }
     options
 }
 
@@ -110,7 +128,6 @@ async fn files(args: &Args) -> u8 {
             return exit::INPUT;
         }
     };
-    let options = tap_options(args);
     // The parser's view of each input once it has been read to the end.
     let summaries: RefCell<Vec<Summary>> = RefCell::new(Vec::new());
     let parse = |input: &cli::Input| {
@@ -118,7 +135,7 @@ async fn files(args: &Args) -> u8 {
             .open()
             .map_err(|e| format!("{}: cannot open: {e}", input.name))?;
         Ok(Tracked {
-            inner: Results::new(reader, input.name.clone(), options.clone()),
+            inner: Results::new(reader, input.name.clone(), tap_options(args, &input.name)),
             summaries: &summaries,
             done: false,
         })
@@ -194,9 +211,14 @@ fn incomplete(summary: &Summary) -> Option<String> {
                 })
                 .collect();
             let more = if doc.missing.len() > 10 { ", ..." } else { "" };
-            let name = doc.name.as_deref().unwrap_or(&summary.source);
+            // The source is named once, in front; a `prove` file name inside it here.
+            let name = doc
+                .name
+                .as_deref()
+                .map(|n| format!("{n}: "))
+                .unwrap_or_default();
             parts.push(format!(
-                "{name}: {missing} planned test(s) never reported: {}{more}",
+                "{name}{missing} planned test(s) never reported: {}{more}",
                 ranges.join(", ")
             ));
         }
@@ -236,7 +258,7 @@ fn live(args: &Args) -> u8 {
     // The run exists from the first line.
     options.eager = true;
     let mut reporter = LiveReporter::spawn(options);
-    let mut parser = Parser::with_options("<stdin>", tap_options(args));
+    let mut parser = Parser::with_options(STDIN, tap_options(args, STDIN));
     let stdin = std::io::stdin();
     let mut input = stdin.lock();
     let mut out = std::io::stdout();
@@ -260,7 +282,7 @@ fn live(args: &Args) -> u8 {
                 }
             }
             Err(e) => {
-                input_error = Some(format!("<stdin>: cannot read: {e}"));
+                input_error = Some(format!("{STDIN}: cannot read: {e}"));
                 break;
             }
         }

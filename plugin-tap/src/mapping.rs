@@ -23,6 +23,10 @@ pub struct Options {
     /// Only the names change; a result without description still gets the fallback name
     /// instead of failing as the Python plugin does.
     pub compat_summaries: bool,
+    /// The stem of the fallback names (`<stem> #<number>`, for test points without a
+    /// description) instead of the source's file stem: for standard input, whose source name
+    /// says nothing about the tests (`tcms-tap --name`). A `prove -v` file name still wins.
+    pub fallback_stem: Option<String>,
 }
 
 /// What every level needs to know about the input.
@@ -32,9 +36,14 @@ pub(crate) struct Context<'a> {
 }
 
 impl Context<'_> {
-    /// The stem used in fallback names: the document's `prove` name or the source's file stem.
+    /// The stem used in fallback names: the document's `prove` name, else
+    /// [`Options::fallback_stem`], else the source's file stem.
     pub(crate) fn stem(&self, document: Option<&str>) -> String {
-        let name = document.unwrap_or(self.source);
+        let name = match (document, &self.options.fallback_stem) {
+            (Some(document), _) => document,
+            (None, Some(stem)) if !stem.trim().is_empty() => return stem.clone(),
+            (None, _) => self.source,
+        };
         let stem = Path::new(name)
             .file_stem()
             .map(|s| s.to_string_lossy().into_owned())

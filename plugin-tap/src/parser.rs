@@ -584,11 +584,11 @@ impl Level {
             return None;
         }
 
-        // 2. The end of a buffered subtest.
+        // 2. The end of a buffered subtest (an empty one, `ok 1 - name {` then `}`, too).
         if indent < 4
             && trimmed == "}"
             && let Some(pending) = &mut self.pending
-            && pending.buffered == Buffered::Open
+            && matches!(pending.buffered, Buffered::Open | Buffered::Maybe)
         {
             if let Some(subtest) = &mut pending.subtest {
                 subtest.finish(context);

@@ -333,3 +333,112 @@ async fn a_subtest_that_never_finished_is_an_error_and_exits_3() {
         "{notes}"
     );
 }
+
+/// The case ids of a run's executions, sorted.
+async fn case_ids(client: &Client, run: i64) -> Vec<i64> {
+    let mut ids: Vec<i64> = executions(client, run)
+        .await
+        .iter()
+        .map(|e| e["case"].as_i64().unwrap())
+        .collect();
+    ids.sort_unstable();
+    ids
+}
+
+#[tokio::test]
+async fn standard_input_lands_on_the_file_s_cases_with_name() {
+    let server = server();
+    let client = Client::new(server.config()).unwrap();
+    let product = unique_name("tap-stdin");
+    let file = fixture("edge-no-description.tap");
+    let piped = |args: &[&str]| {
+        plugin(&server, &product)
+            .arg("-v")
+            .args(args)
+            .stdin(std::fs::File::open(&file).unwrap())
+            .output()
+            .unwrap()
+    };
+
+    let out = piped(&["--name", "edge-no-description"]);
+    let log = text(&out);
+    assert_eq!(out.status.code(), Some(0), "{log}");
+    let run = run_id(&log);
+    let summaries: Vec<Value> = executions(&client, run)
+        .await
+        .iter()
+        .map(|e| e["case__summary"].clone())
+        .collect();
+    assert!(
+        summaries.contains(&json!("edge-no-description #1"))
+            && summaries.contains(&json!("edge-no-description #4")),
+        "{summaries:?}"
+    );
+    let from_stdin = case_ids(&client, run).await;
+
+    let out = plugin(&server, &product)
+        .arg("-v")
+        .arg(&file)
+        .output()
+        .unwrap();
+    let log = text(&out);
+    assert_eq!(out.status.code(), Some(0), "{log}");
+    assert_eq!(case_ids(&client, run_id(&log)).await, from_stdin);
+
+    // Without --name: a stem that does not depend on any path.
+    let out = piped(&[]);
+    let log = text(&out);
+    assert_eq!(out.status.code(), Some(0), "{log}");
+    let execs = executions(&client, run_id(&log)).await;
+    assert!(
+        execs.iter().any(|e| e["case__summary"] == "stdin #3"),
+        "{execs:#?}"
+    );
+}
+
+#[tokio::test]
+async fn the_never_reported_note_names_the_file_once() {
+    let server = server();
+    let client = Client::new(server.config()).unwrap();
+    let product = unique_name("tap-missing");
+    let file = fixture("edge-plan-missing-tests.tap");
+    let out = plugin(&server, &product)
+        .arg("-v")
+        .arg(&file)
+        .output()
+        .unwrap();
+    let log = text(&out);
+    assert_eq!(out.status.code(), Some(3), "{log}");
+    let note = format!(
+        "{}: 3 planned test(s) never reported: 3, 5-6",
+        file.display()
+    );
+    assert!(
+        log.lines().any(|l| l == format!("tcms-tap: {note}")),
+        "{log}"
+    );
+    let notes = run_notes(&client, run_id(&log)).await;
+    assert!(notes.contains(&note), "{notes}");
+    assert!(!notes.contains(".tap: /"), "{notes}");
+}
+
+#[tokio::test]
+async fn an_empty_buffered_subtest_lands_under_its_name() {
+    let server = server();
+    let client = Client::new(server.config()).unwrap();
+    let product = unique_name("tap-buffered");
+    let out = plugin(&server, &product)
+        .arg("-v")
+        .arg(fixture("edge-empty-buffered.tap"))
+        .output()
+        .unwrap();
+    let log = text(&out);
+    assert_eq!(out.status.code(), Some(0), "{log}");
+    let mut names: Vec<String> = executions(&client, run_id(&log))
+        .await
+        .iter()
+        .map(|e| e["case__summary"].as_str().unwrap().to_owned())
+        .collect();
+    names.sort();
+    assert_eq!(names, ["child", "other", "with children"]);
+}

@@ -223,3 +223,36 @@ fn a_subtest_that_never_finished_is_still_an_error() {
     let details = results[0].attempts[0].details.as_deref().unwrap_or("");
     assert!(!details.contains("error"), "{details}");
 }
+
+#[test]
+fn an_empty_buffered_subtest_is_named_without_its_brace() {
+    let (results, summary) = fixture("edge-empty-buffered.tap");
+    assert_eq!(
+        names_and_outcomes(&results),
+        [
+            ("child", Outcome::Passed),
+            ("other", Outcome::Passed),
+            ("with children", Outcome::Failed),
+        ]
+    );
+    assert_eq!(summary.non_tap_lines, 0);
+    // A name that merely ends in `{` keeps it.
+    let (results, _) = text("ok 1 - returns {\nok 2 - next\n");
+    assert_eq!(results[0].name, "returns {");
+}
+
+#[test]
+fn the_fallback_stem_replaces_the_source_name() {
+    let input = "1..2\nok 1\nnot ok 2 -\n";
+    let mut options = Options::default();
+    options.fallback_stem = Some("suite".to_owned());
+    let (results, _) = parse_str("<stdin>", input, options.clone());
+    let names: Vec<&str> = results.iter().map(|r| r.name.as_str()).collect();
+    assert_eq!(names, ["suite #1", "suite #2"]);
+    assert_eq!(results[0].origin.file.as_deref(), Some("<stdin>"));
+    // Without it, the source's file stem; a `prove` file name wins over both.
+    let (results, _) = parse_str("<stdin>", input, Options::default());
+    assert_eq!(results[0].name, "<stdin> #1");
+    let (results, _) = parse_str("<stdin>", "t/basic.t .. \n1..1\nok 1\n", options);
+    assert_eq!(results[0].name, "basic #1");
+}
