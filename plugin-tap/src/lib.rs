@@ -120,8 +120,8 @@
 //! # Why not `tap_parser`
 //!
 //! The `tap_parser` crate (0.1.1) was measured against the fixture corpus of this crate (the
-//! table is in `tests/fixtures/README.md`; a test recomputes it). It accepts 2 of the 30
-//! fixtures as produced: it rejects every document that does not start with
+//! table, kept current for every fixture, is in `tests/fixtures/README.md`; a test recomputes
+//! it). Of the 30 fixtures it was chosen against, it accepts 2 as produced: it rejects every document that does not start with
 //! `TAP version 14`, which is all the Perl, `prove`, bats, pytest, tape and node test runner
 //! output, and node-tap's own TAP 14 (for its ` # time=` trailers). With the first line forced
 //! to `TAP version 14` it accepts 16 of 30, still rejecting non-TAP lines, concatenated

@@ -442,3 +442,51 @@ async fn an_empty_buffered_subtest_lands_under_its_name() {
     names.sort();
     assert_eq!(names, ["child", "other", "with children"]);
 }
+
+#[tokio::test]
+async fn long_names_that_differ_at_the_end_get_their_own_cases_every_run() {
+    let server = server();
+    let client = Client::new(server.config()).unwrap();
+    let product = unique_name("tap-long");
+    let file = fixture("edge-long-names.tap");
+    let text_of_file = std::fs::read_to_string(&file).unwrap();
+    let (results, _) = plugin_tap::parse_str(
+        "edge-long-names.tap",
+        &text_of_file,
+        plugin_tap::Options::default(),
+    );
+    let mut wanted: Vec<String> = results
+        .iter()
+        .map(|r| tcms_api::report::case_summary(&r.name))
+        .collect();
+    wanted.sort();
+    assert!(results.iter().all(|r| r.name.chars().count() > 255));
+    assert!(wanted.iter().all(|s| s.chars().count() <= 255));
+    wanted.dedup();
+    assert_eq!(wanted.len(), 3, "{wanted:#?}");
+
+    let mut first = Vec::new();
+    for round in 0..2 {
+        let out = plugin(&server, &product)
+            .arg("-v")
+            .arg(&file)
+            .output()
+            .unwrap();
+        let log = text(&out);
+        assert_eq!(out.status.code(), Some(0), "{log}");
+        let run = run_id(&log);
+        let mut summaries: Vec<String> = executions(&client, run)
+            .await
+            .iter()
+            .map(|e| e["case__summary"].as_str().unwrap().to_owned())
+            .collect();
+        summaries.sort();
+        assert_eq!(summaries, wanted);
+        let ids = case_ids(&client, run).await;
+        if round == 0 {
+            first = ids;
+        } else {
+            assert_eq!(ids, first, "the second run reuses the cases");
+        }
+    }
+}
