@@ -28,8 +28,10 @@ use tcms_tap::{Options, Parser, Results, Summary};
         "  bats --tap test/ > bats.tap; tcms-tap bats.tap\n\n",
         "Names: the description without its leading `- ` (`ok 1 - foo` is case `foo`;\n",
         "--compat-summaries keeps the Python plugin's `- foo`); a test point without a\n",
-        "description is named `<file stem> #<number>`; a subtest is one case named by the\n",
-        "subtest, its nested results in the comment.\n",
+        "description is named `<file stem> #<number>` (`<--name> #<number>` from standard\n",
+        "input); a subtest is one case named by the subtest, its nested results in the\n",
+        "comment; indented lines after the plan was complete belong to no test and are\n",
+        "ignored (-v names their lines).\n",
         "Statuses: ok PASSED, not ok FAILED, # SKIP WAIVED, # TODO PAUSED.\n",
         "`Bail out!` and planned tests that never reported: what ran is reported, the reason\n",
         "is written in the run's notes, and the exit code is 3.\n\n",
@@ -55,11 +57,24 @@ struct Args {
     #[arg(long)]
     compat_summaries: bool,
 
+    /// The stem of the names of test points without a description read from standard input
+    /// (`NAME #3`), where there is no file name to take it from: give the file stem the same
+    /// output has when it is read from a file (`x.tap` gives `x #3`) to land on the same cases.
+    /// Files keep their own stem. (Before this option, standard input gave `<stdin> #3`.)
+    #[arg(long, value_name = "NAME", default_value = STDIN_STEM)]
+    name: String,
+
     #[command(flatten)]
     common: CommonArgs,
 }
 
 const PROGRAM: &str = "tcms-tap";
+
+/// The default of `--name`.
+const STDIN_STEM: &str = "stdin";
+
+/// How `tcms_cli::inputs` names standard input.
+const STDIN: &str = "<stdin>";
 
 impl Plugin for Args {
     fn info() -> PluginInfo {
@@ -83,16 +98,19 @@ fn main() -> ExitCode {
     tcms_cli::run::<Args>()
 }
 
-fn tap_options(args: &Args) -> Options {
+/// The parser's options for the input called `source`.
+fn tap_options(args: &Args, source: &str) -> Options {
     let mut options = Options::default();
     options.compat_summaries = args.compat_summaries;
+    if source == STDIN {
+        options.fallback_stem = Some(args.name.clone());
+    }
     options
 }
 
 /// Files (or standard input saved first): checked, then reported, as every file plugin does.
 async fn files(args: &Args) -> Result<u8, CliError> {
     let inputs = inputs::resolve(&args.files).map_err(CliError::Input)?;
-    let options = tap_options(args);
     // The parser's view of each input once it has been read to the end.
     let summaries: RefCell<Vec<Summary>> = RefCell::new(Vec::new());
     let parse = |input: &Input| {
@@ -100,7 +118,11 @@ async fn files(args: &Args) -> Result<u8, CliError> {
             .open()
             .map_err(|e| format!("{}: cannot open: {e}", input.name()))?;
         Ok(Tracked {
-            inner: Results::new(reader, input.name().to_owned(), options.clone()),
+            inner: Results::new(
+                reader,
+                input.name().to_owned(),
+                tap_options(args, input.name()),
+            ),
             summaries: &summaries,
             done: false,
         })
@@ -110,8 +132,17 @@ async fn files(args: &Args) -> Result<u8, CliError> {
         (!notes.is_empty()).then(|| notes.join("\n"))
     };
     let code = tcms_cli::report_files(Args::info(), &args.common, &inputs, parse, note).await;
-    let incomplete: Vec<String> = summaries.borrow().iter().filter_map(incomplete).collect();
     // Each input was read twice (check, report): its summary was recorded twice.
+    let mut warned = std::collections::HashSet::new();
+    for summary in summaries.borrow().iter() {
+        if let Some(warning) = ignored_warning(summary)
+            && args.common.verbose > 0
+            && warned.insert(warning.clone())
+        {
+            eprintln!("{PROGRAM}: {warning}");
+        }
+    }
+    let incomplete: Vec<String> = summaries.borrow().iter().filter_map(incomplete).collect();
     let mut seen = std::collections::HashSet::new();
     for line in incomplete {
         if seen.insert(line.clone()) {
@@ -167,14 +198,43 @@ fn incomplete(summary: &Summary) -> Option<String> {
                 })
                 .collect();
             let more = if doc.missing.len() > 10 { ", ..." } else { "" };
-            let name = doc.name.as_deref().unwrap_or(&summary.source);
+            // The source is named once, in front; a `prove` file name inside it here.
+            let name = doc
+                .name
+                .as_deref()
+                .map(|n| format!("{n}: "))
+                .unwrap_or_default();
             parts.push(format!(
-                "{name}: {missing} planned test(s) never reported: {}{more}",
+                "{name}{missing} planned test(s) never reported: {}{more}",
                 ranges.join(", ")
             ));
         }
     }
     (!parts.is_empty()).then(|| format!("{}: {}", summary.source, parts.join("; ")))
+}
+
+/// The warning for indented lines that belonged to no test, if there were any.
+fn ignored_warning(summary: &Summary) -> Option<String> {
+    if summary.ignored_subtests == 0 {
+        return None;
+    }
+    let lines: Vec<String> = summary
+        .ignored_subtest_lines
+        .iter()
+        .map(u64::to_string)
+        .collect();
+    let more = if summary.ignored_subtests > lines.len() as u64 {
+        ", ..."
+    } else {
+        ""
+    };
+    Some(format!(
+        "{}: warning: {} block(s) of indented lines belong to no test and were ignored \
+         (after the plan was complete, or without a test point), from line(s) {}{more}",
+        summary.source,
+        summary.ignored_subtests,
+        lines.join(", ")
+    ))
 }
 
 /// Standard input, reported as it arrives: results go to the shared live reporter
@@ -187,7 +247,7 @@ fn live(args: &Args) -> u8 {
         .eager(true)
         .on_start(move |reporter| output::records(reporter, &common));
     let mut reporter = LiveReporter::spawn(options);
-    let mut parser = Parser::with_options("<stdin>", tap_options(args));
+    let mut parser = Parser::with_options(STDIN, tap_options(args, STDIN));
     let stdin = std::io::stdin();
     let mut input = stdin.lock();
     let mut out = std::io::stdout();
@@ -211,7 +271,7 @@ fn live(args: &Args) -> u8 {
                 }
             }
             Err(e) => {
-                input_error = Some(format!("<stdin>: cannot read: {e}"));
+                input_error = Some(format!("{STDIN}: cannot read: {e}"));
                 break;
             }
         }
@@ -219,7 +279,13 @@ fn live(args: &Args) -> u8 {
     if let Some(result) = parser.finish() {
         reporter.submit(result);
     }
-    let incomplete = incomplete(&parser.summary());
+    let summary = parser.summary();
+    if let Some(warning) = ignored_warning(&summary)
+        && args.common.verbose > 0
+    {
+        eprintln!("{PROGRAM}: {warning}");
+    }
+    let incomplete = incomplete(&summary);
     if let Some(note) = &incomplete {
         reporter.add_run_note(note.clone());
     }

@@ -1,15 +1,111 @@
-//! From a completed test point to the normalized [`TestResult`].
+//! From a completed test point to the normalized [`TestResult`]: the naming rule, the outcome,
+//! message, details and properties. It sees only plain data ([`Completed`], [`SubtestReport`]);
+//! the parser's state machine is one layer up.
 
 use std::fmt::Write as _;
+use std::path::Path;
 
 use tcms_api::report::{Attempt, Origin, Outcome, TestResult};
 
 use crate::line::{self, DirectiveKind};
-use crate::parser::{Buffered, Context, OwnedPoint, Pending, Subtest};
 use crate::yamlish::{self, Value};
 
 /// How many failing nested results a subtest summary names.
 const LISTED_FAILURES: usize = 10;
+
+/// How the parser names and maps results.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Options {
+    /// Name cases the way the Python `kiwitcms-tap-plugin` does, so that a Kiwi database filled
+    /// by it keeps matching: the description as tap.py reads it (everything between the test
+    /// number and the first `#`, trimmed, so `ok 1 - foo` gives `- foo`), and no subtest names.
+    /// Only the names change; a result without description still gets the fallback name
+    /// instead of failing as the Python plugin does.
+    pub compat_summaries: bool,
+    /// The stem of the fallback names (`<stem> #<number>`, for test points without a
+    /// description) instead of the source's file stem: for standard input, whose source name
+    /// says nothing about the tests (`tcms-tap --name`). A `prove -v` file name still wins.
+    pub fallback_stem: Option<String>,
+}
+
+/// What every level needs to know about the input.
+pub(crate) struct Context<'a> {
+    pub(crate) source: &'a str,
+    pub(crate) options: &'a Options,
+}
+
+impl Context<'_> {
+    /// The stem used in fallback names: the document's `prove` name, else
+    /// [`Options::fallback_stem`], else the source's file stem.
+    pub(crate) fn stem(&self, document: Option<&str>) -> String {
+        let name = match (document, &self.options.fallback_stem) {
+            (Some(document), _) => document,
+            (None, Some(stem)) if !stem.trim().is_empty() => return stem.clone(),
+            (None, _) => self.source,
+        };
+        let stem = Path::new(name)
+            .file_stem()
+            .map(|s| s.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        if stem.is_empty() {
+            if name.is_empty() {
+                "tap".to_owned()
+            } else {
+                name.to_owned()
+            }
+        } else {
+            stem
+        }
+    }
+}
+
+/// The owned parts of a [`TestPoint`](crate::line::TestPoint).
+#[derive(Debug)]
+pub(crate) struct OwnedPoint {
+    pub(crate) ok: bool,
+    pub(crate) description: String,
+    pub(crate) description_without_brace: Option<String>,
+    pub(crate) compat_description: String,
+    pub(crate) directive: Option<line::Directive>,
+    pub(crate) time: Option<std::time::Duration>,
+}
+
+/// A test point and everything that belongs to it, ready to be mapped.
+#[derive(Debug)]
+pub(crate) struct Completed {
+    pub(crate) point: OwnedPoint,
+    /// Its input line.
+    pub(crate) line: u64,
+    /// The test number, given or implied (the count of test points so far, plus one).
+    pub(crate) number: u64,
+    pub(crate) document_name: Option<String>,
+    pub(crate) subtest: Option<SubtestReport>,
+    /// The test point opened a node-tap buffered subtest (`ok 1 - name {`).
+    pub(crate) buffered: bool,
+    /// The YAML block's lines, dedented by the `---` indentation.
+    pub(crate) yaml: Option<Capped>,
+    pub(crate) comments: Capped,
+}
+
+/// What a finished subtest says about itself.
+#[derive(Debug)]
+pub(crate) struct SubtestReport {
+    pub(crate) name: Option<String>,
+    /// The first input line of the subtest.
+    pub(crate) line: u64,
+    /// The subtest's lines, one indentation level removed.
+    pub(crate) text: Capped,
+    pub(crate) tally: Tally,
+    /// Lines were read inside (not just a `# Subtest:` header).
+    pub(crate) has_content: bool,
+    /// The sum of the subtest's plans, if it had any.
+    pub(crate) planned: Option<u64>,
+    /// Planned tests that never reported.
+    pub(crate) missing: u64,
+    /// The reason of a `Bail out!` inside.
+    pub(crate) bailed: Option<String>,
+}
 
 /// Text with a byte budget: lines past it are counted, not kept.
 #[derive(Debug, Clone)]
@@ -54,7 +150,7 @@ impl Capped {
         text
     }
 
-    fn as_str(&self) -> &str {
+    pub(crate) fn as_str(&self) -> &str {
         self.text.strip_suffix('\n').unwrap_or(&self.text)
     }
 }
@@ -100,8 +196,8 @@ impl Tally {
 }
 
 /// The result of a completed test point.
-pub(crate) fn result(pending: Pending, context: &Context<'_>) -> TestResult {
-    let Pending {
+pub(crate) fn result(completed: Completed, context: &Context<'_>) -> TestResult {
+    let Completed {
         point,
         line,
         number,
@@ -110,7 +206,7 @@ pub(crate) fn result(pending: Pending, context: &Context<'_>) -> TestResult {
         buffered,
         yaml,
         comments,
-    } = pending;
+    } = completed;
     let yaml_text = yaml.map(Capped::into_text);
     let entries = match &yaml_text {
         Some(text) => {
@@ -129,7 +225,7 @@ pub(crate) fn result(pending: Pending, context: &Context<'_>) -> TestResult {
     let name = name(
         &point,
         subtest.as_ref(),
-        matches!(buffered, Buffered::Open | Buffered::Closed),
+        buffered,
         number,
         document_name.as_deref(),
         context,
@@ -192,7 +288,7 @@ pub(crate) fn result(pending: Pending, context: &Context<'_>) -> TestResult {
 
 /// A subtest that never got its closing test point (the input ended, or bailed out).
 pub(crate) fn unfinished_subtest(
-    subtest: Subtest,
+    subtest: SubtestReport,
     number: u64,
     document_name: Option<&str>,
     why: &str,
@@ -222,7 +318,7 @@ pub(crate) fn unfinished_subtest(
 /// The naming rule (see the crate documentation).
 fn name(
     point: &OwnedPoint,
-    subtest: Option<&Subtest>,
+    subtest: Option<&SubtestReport>,
     buffered: bool,
     number: u64,
     document_name: Option<&str>,
@@ -231,6 +327,9 @@ fn name(
     let candidate = if context.options.compat_summaries {
         point.compat_description.clone()
     } else if let Some(name) = subtest
+        // A heading with nothing after it names the test point only if it has no
+        // description (node's test runner writes `# Subtest: x` before every `ok 1 - x`).
+        .filter(|s| s.has_content || point.description.trim().is_empty())
         .and_then(|s| s.name.as_deref())
         .filter(|n| !n.trim().is_empty())
     {
@@ -340,7 +439,7 @@ fn dedent(text: &str) -> String {
 }
 
 /// The subtest part of a parent's details: a one-line tally, then the subtest's lines.
-fn subtest_section(subtest: &Subtest) -> String {
+fn subtest_section(subtest: &SubtestReport) -> String {
     let tally = &subtest.tally;
     let mut out = String::from("subtest");
     if let Some(name) = &subtest.name {
@@ -363,8 +462,7 @@ fn subtest_section(subtest: &Subtest) -> String {
     } else {
         out.push_str(&counts.join(", "));
     }
-    let (planned, missing, bailed) = subtest.plan_status();
-    if let Some(planned) = planned {
+    if let Some(planned) = subtest.planned {
         let _ = write!(out, " (plan 1..{planned})");
     }
     if !tally.failures.is_empty() {
@@ -377,14 +475,17 @@ fn subtest_section(subtest: &Subtest) -> String {
             let _ = write!(out, " and {more} more");
         }
     }
-    if missing > 0 {
+    if subtest.missing > 0 {
+        let missing = subtest.missing;
         let _ = write!(out, "\nmissing: {missing} planned test(s) never reported");
     }
-    if let Some(reason) = bailed {
+    if let Some(reason) = &subtest.bailed {
         let _ = write!(out, "\nbailed out: {reason}");
     }
     out.push_str("\n\n");
-    out.push_str(subtest.text.as_str());
+    // Blank lines at the end of a subtest (before its test point, or at the end of the
+    // input) say nothing.
+    out.push_str(subtest.text.as_str().trim_end_matches('\n'));
     if subtest.text.cut > 0 {
         let _ = write!(out, "\n[... {} more bytes cut]", subtest.text.cut);
     }

@@ -1,12 +1,10 @@
 //! The push parser: lines in, completed results out.
 
-use std::path::Path;
-
 use tcms_api::report::TestResult;
 
+use crate::error::ParseError;
 use crate::line::{self, Line, TestPoint};
-use crate::mapping::{self, Capped, Tally};
-use crate::reader::ParseError;
+use crate::mapping::{self, Capped, Completed, Context, Options, OwnedPoint, SubtestReport, Tally};
 use crate::summary::{self, NumberSet, Summary};
 
 /// Subtests nested deeper than this are kept as text of the deepest one, not parsed: each
@@ -17,44 +15,6 @@ const MAX_DEPTH: usize = 32;
 /// cut (the engine cuts comments at [`tcms_api::report::MAX_COMMENT_BYTES`] anyway). This
 /// keeps memory flat however much a test prints.
 pub(crate) const MAX_TEXT_BYTES: usize = tcms_api::report::MAX_COMMENT_BYTES;
-
-/// How the parser names and maps results.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-#[non_exhaustive]
-pub struct Options {
-    /// Name cases the way the Python `kiwitcms-tap-plugin` does, so that a Kiwi database filled
-    /// by it keeps matching: the description as tap.py reads it (everything between the test
-    /// number and the first `#`, trimmed, so `ok 1 - foo` gives `- foo`), and no subtest names.
-    /// Only the names change; a result without description still gets the fallback name
-    /// instead of failing as the Python plugin does.
-    pub compat_summaries: bool,
-}
-
-/// What every level needs to know about the input.
-pub(crate) struct Context<'a> {
-    pub(crate) source: &'a str,
-    pub(crate) options: &'a Options,
-}
-
-impl Context<'_> {
-    /// The stem used in fallback names: the document's `prove` name or the source's file stem.
-    pub(crate) fn stem(&self, document: Option<&str>) -> String {
-        let name = document.unwrap_or(self.source);
-        let stem = Path::new(name)
-            .file_stem()
-            .map(|s| s.to_string_lossy().into_owned())
-            .unwrap_or_default();
-        if stem.is_empty() {
-            if name.is_empty() {
-                "tap".to_owned()
-            } else {
-                name.to_owned()
-            }
-        } else {
-            stem
-        }
-    }
-}
 
 /// An incremental TAP parser: feed it lines, get each result once it is complete.
 ///
@@ -223,6 +183,8 @@ impl Parser {
             results: self.results,
             lines: self.lines,
             non_tap_lines: self.top.non_tap,
+            ignored_subtests: self.top.ignored.count,
+            ignored_subtest_lines: self.top.ignored.lines.clone(),
         }
     }
 
@@ -239,7 +201,7 @@ impl Parser {
 
 /// One nesting level: the top-level document, or the inside of a subtest.
 #[derive(Debug)]
-pub(crate) struct Level {
+struct Level {
     depth: usize,
     /// The YAML block being read, for the pending test point.
     yaml: Option<YamlBlock>,
@@ -253,8 +215,32 @@ pub(crate) struct Level {
     after_yaml: bool,
     document: DocumentState,
     done_documents: Vec<DocumentState>,
-    pub(crate) bailed: Option<String>,
+    /// A line that may have started a new document (a `TAP version` line, or a plan after
+    /// test points): the next test point decides.
+    boundary: Option<Boundary>,
+    bailed: Option<String>,
     non_tap: u64,
+    /// Indented lines that belong to no test (see [`Level::end_of_item`]).
+    ignored: Ignored,
+}
+
+/// Blocks of indented lines that were ignored: how many, and where the first few start.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub(crate) struct Ignored {
+    pub(crate) count: u64,
+    pub(crate) lines: Vec<u64>,
+}
+
+impl Ignored {
+    /// How many first lines are kept.
+    const KEPT: usize = 10;
+
+    fn note(&mut self, line: u64) {
+        self.count = self.count.saturating_add(1);
+        if self.lines.len() < Self::KEPT {
+            self.lines.push(line);
+        }
+    }
 }
 
 #[derive(Debug)]
@@ -266,34 +252,39 @@ struct YamlBlock {
 
 /// A test point waiting for its YAML, comments, or buffered subtest.
 #[derive(Debug)]
-pub(crate) struct Pending {
-    pub(crate) point: OwnedPoint,
+struct Pending {
+    point: OwnedPoint,
     /// Its input line.
-    pub(crate) line: u64,
+    line: u64,
     /// The test number, given or implied (the count of test points so far, plus one).
-    pub(crate) number: u64,
-    pub(crate) document_name: Option<String>,
-    pub(crate) subtest: Option<Subtest>,
-    pub(crate) buffered: Buffered,
+    number: u64,
+    document_name: Option<String>,
+    subtest: Option<Subtest>,
+    buffered: Buffered,
     /// The YAML block's lines, dedented by the `---` indentation.
-    pub(crate) yaml: Option<Capped>,
-    pub(crate) comments: Capped,
+    yaml: Option<Capped>,
+    comments: Capped,
 }
 
-/// The owned parts of a [`TestPoint`].
-#[derive(Debug)]
-pub(crate) struct OwnedPoint {
-    pub(crate) ok: bool,
-    pub(crate) description: String,
-    pub(crate) description_without_brace: Option<String>,
-    pub(crate) compat_description: String,
-    pub(crate) directive: Option<line::Directive>,
-    pub(crate) time: Option<std::time::Duration>,
+impl Pending {
+    /// The data the mapping needs (the subtest must be finished).
+    fn into_completed(self) -> Completed {
+        Completed {
+            point: self.point,
+            line: self.line,
+            number: self.number,
+            document_name: self.document_name,
+            subtest: self.subtest.map(Subtest::into_report),
+            buffered: matches!(self.buffered, Buffered::Open | Buffered::Closed),
+            yaml: self.yaml,
+            comments: self.comments,
+        }
+    }
 }
 
 /// node-tap's buffered subtests: `ok 1 - name {` ... `}`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Buffered {
+enum Buffered {
     /// Not buffered.
     No,
     /// The line ended with ` {`: buffered if indented lines or `}` follow.
@@ -306,21 +297,35 @@ pub(crate) enum Buffered {
 
 /// The inside of a subtest: a nested level, its raw text and a tally of its results.
 #[derive(Debug)]
-pub(crate) struct Subtest {
-    pub(crate) name: Option<String>,
+struct Subtest {
+    name: Option<String>,
     /// The first input line of the subtest.
-    pub(crate) line: u64,
+    line: u64,
     child: Box<Level>,
     /// The subtest's lines, one indentation level removed.
-    pub(crate) text: Capped,
-    pub(crate) tally: Tally,
+    text: Capped,
+    tally: Tally,
     /// Lines were read inside (not just a `# Subtest:` header).
-    pub(crate) has_content: bool,
+    has_content: bool,
     finished: bool,
+    /// Opened by a `# Subtest` line at the parent's level, not by indented lines.
+    from_heading: bool,
+    /// A `# Subtest: name` line that was the first line inside: the subtest's own heading
+    /// written at its indentation (Test::Builder before 1.3, node-tap before 12), or the
+    /// heading of a subtest nested in it (TAP 14). The next line tells: deeper lines that are
+    /// not a heading themselves mean the nested one.
+    deferred: Option<DeferredHeading>,
+}
+
+#[derive(Debug)]
+struct DeferredHeading {
+    line: String,
+    line_no: u64,
+    name: Option<String>,
 }
 
 impl Subtest {
-    fn new(name: Option<String>, line: u64, depth: usize) -> Self {
+    fn new(name: Option<String>, line: u64, depth: usize, from_heading: bool) -> Self {
         Self {
             name,
             line,
@@ -329,14 +334,54 @@ impl Subtest {
             tally: Tally::default(),
             has_content: false,
             finished: false,
+            from_heading,
+            deferred: None,
         }
     }
 
+    /// A line inside the subtest, one indentation level removed.
     fn push(&mut self, line: &str, line_no: u64, context: &Context<'_>) {
+        if let Some(heading) = self.deferred.take() {
+            // Deeper lines after the heading are the nested subtest's, unless they start with
+            // a heading of their own: every subtest of the old form starts with one.
+            let nested =
+                indentation(line) >= 4 && !matches!(line::classify(line), Line::SubtestHeader(_));
+            if nested {
+                self.feed(&heading.line, heading.line_no, context);
+            } else {
+                self.adopt(heading);
+            }
+        }
+        if !self.has_content
+            && indentation(line) == 0
+            && let Line::SubtestHeader(name) = line::classify(line)
+            && (!self.from_heading || name == self.name.as_deref())
+        {
+            self.has_content = true;
+            self.text.push_line(line);
+            self.deferred = Some(DeferredHeading {
+                line: line.to_owned(),
+                line_no,
+                name: name.map(str::to_owned),
+            });
+            return;
+        }
         self.has_content = true;
         self.text.push_line(line);
+        self.feed(line, line_no, context);
+    }
+
+    /// Hands a line to the nested level.
+    fn feed(&mut self, line: &str, line_no: u64, context: &Context<'_>) {
         if let Some(result) = self.child.push(line, line_no, context) {
             self.tally.add(&result);
+        }
+    }
+
+    /// A heading written inside the subtest names the subtest itself.
+    fn adopt(&mut self, heading: DeferredHeading) {
+        if self.name.is_none() {
+            self.name = heading.name;
         }
     }
 
@@ -354,13 +399,16 @@ impl Subtest {
             return;
         }
         self.finished = true;
+        if let Some(heading) = self.deferred.take() {
+            self.adopt(heading);
+        }
         if let Some(result) = self.child.finish(context, "the subtest ended") {
             self.tally.add(&result);
         }
     }
 
-    /// The subtest's own plan and documents, for the summary line.
-    pub(crate) fn plan_status(&self) -> (Option<u64>, u64, Option<&str>) {
+    /// What the mapping needs: the subtest's own plan and documents, for its summary line.
+    fn into_report(self) -> SubtestReport {
         let docs: Vec<summary::Document> = self
             .child
             .done_documents
@@ -377,7 +425,16 @@ impl Subtest {
             .iter()
             .map(summary::Document::missing_count)
             .fold(0, u64::saturating_add);
-        (planned, missing, self.child.bailed.as_deref())
+        SubtestReport {
+            name: self.name,
+            line: self.line,
+            text: self.text,
+            tally: self.tally,
+            has_content: self.has_content,
+            planned,
+            missing,
+            bailed: self.child.bailed,
+        }
     }
 }
 
@@ -397,13 +454,38 @@ struct PlanState {
     count: u64,
     reason: Option<String>,
     line: u64,
-    /// The plan came after test points: a test point after it starts a new document.
-    trailing: bool,
+}
+
+/// Where a new document may have begun. It did if the next test point starts the numbering
+/// again: its number was already seen in the document, or it has none and the plan is already
+/// complete (or there is no plan). Otherwise the stream goes on (a plan in the middle, a
+/// `TAP version` line after the plan) and the line started nothing.
+#[derive(Debug, Clone, Copy)]
+struct Boundary {
+    /// The line the new document would start at: the `TAP version` line, or `None` for the
+    /// test point itself (after a plan).
+    line: Option<u64>,
+    version: Option<u32>,
 }
 
 impl DocumentState {
     fn has_content(&self) -> bool {
         self.name.is_some() || self.version.is_some() || self.plan.is_some() || self.tests > 0
+    }
+
+    /// Every planned test number was seen (false without a plan).
+    fn plan_is_complete(&self) -> bool {
+        self.plan
+            .as_ref()
+            .is_some_and(|p| self.seen.missing(p.count).is_empty())
+    }
+
+    /// Whether a test point numbered `number` after a [`Boundary`] starts a new document.
+    fn restarts_with(&self, number: Option<u64>) -> bool {
+        match number {
+            Some(n) => self.seen.contains(n),
+            None => self.plan.is_none() || self.plan_is_complete(),
+        }
     }
 
     fn to_public(&self) -> summary::Document {
@@ -438,8 +520,10 @@ impl Level {
             after_yaml: false,
             document: DocumentState::default(),
             done_documents: Vec::new(),
+            boundary: None,
             bailed: None,
             non_tap: 0,
+            ignored: Ignored::default(),
         }
     }
 
@@ -469,7 +553,7 @@ impl Level {
     }
 
     fn read(&mut self, line: &str, line_no: u64, context: &Context<'_>) -> Option<TestResult> {
-        let indent = line.len() - line.trim_start_matches(' ').len();
+        let indent = indentation(line);
         let trimmed = line.trim();
 
         // 1. Inside the YAML block of the pending test point.
@@ -500,11 +584,11 @@ impl Level {
             return None;
         }
 
-        // 2. The end of a buffered subtest.
+        // 2. The end of a buffered subtest (an empty one, `ok 1 - name {` then `}`, too).
         if indent < 4
             && trimmed == "}"
             && let Some(pending) = &mut self.pending
-            && pending.buffered == Buffered::Open
+            && matches!(pending.buffered, Buffered::Open | Buffered::Maybe)
         {
             if let Some(subtest) = &mut pending.subtest {
                 subtest.finish(context);
@@ -541,13 +625,23 @@ impl Level {
             Line::Plan { count, skip } => {
                 let out = self.complete_pending(context);
                 if self.document.plan.is_some() {
-                    self.new_document(line_no);
+                    // A second plan: a new document, from the `TAP version` line before it if
+                    // there was one.
+                    let boundary = self.boundary.take();
+                    self.new_document(boundary.and_then(|b| b.line).unwrap_or(line_no));
+                    self.document.version = boundary.and_then(|b| b.version);
+                } else if self.document.tests > 0 && self.boundary.is_none() {
+                    // After test points (at the end, or in the middle): test points after it
+                    // may belong to the next document.
+                    self.boundary = Some(Boundary {
+                        line: None,
+                        version: None,
+                    });
                 }
                 self.document.plan = Some(PlanState {
                     count,
                     reason: skip,
                     line: line_no,
-                    trailing: self.document.tests > 0,
                 });
                 out
             }
@@ -565,6 +659,7 @@ impl Level {
                     name.map(str::to_owned),
                     line_no,
                     self.depth + 1,
+                    true,
                 ));
                 out
             }
@@ -575,13 +670,19 @@ impl Level {
             }
             Line::Version(version) => {
                 let out = self.end_of_item(context, "a new TAP document started");
-                if self.document.version.is_some()
-                    || self.document.plan.is_some()
-                    || self.document.tests > 0
-                {
-                    self.new_document(line_no);
+                if self.document.plan.is_some() || self.document.tests > 0 {
+                    // Perhaps a new document (concatenated streams), perhaps a late version
+                    // line: the next test point decides.
+                    self.boundary = Some(Boundary {
+                        line: Some(line_no),
+                        version: Some(version),
+                    });
+                } else {
+                    if self.document.version.is_some() {
+                        self.new_document(line_no);
+                    }
+                    self.document.version = Some(version);
                 }
-                self.document.version = Some(version);
                 out
             }
             Line::ProveHeader(name) if self.depth == 0 => {
@@ -623,8 +724,13 @@ impl Level {
         context: &Context<'_>,
     ) -> Option<TestResult> {
         let out = self.complete_pending(context);
-        if self.document.plan.as_ref().is_some_and(|p| p.trailing) {
-            self.new_document(line);
+        if let Some(boundary) = self.boundary.take() {
+            if self.document.restarts_with(point.number) {
+                self.new_document(boundary.line.unwrap_or(line));
+                self.document.version = boundary.version;
+            } else if self.document.version.is_none() {
+                self.document.version = boundary.version;
+            }
         }
         let number = point
             .number
@@ -679,14 +785,14 @@ impl Level {
                 pending.buffered = Buffered::Open;
                 pending
                     .subtest
-                    .get_or_insert_with(|| Subtest::new(None, line_no, depth))
+                    .get_or_insert_with(|| Subtest::new(None, line_no, depth, false))
             }
             None => {
                 if self.subtest.is_none() {
                     out = self.complete_pending(context);
                 }
                 self.subtest
-                    .get_or_insert_with(|| Subtest::new(None, line_no, depth))
+                    .get_or_insert_with(|| Subtest::new(None, line_no, depth, false))
             }
         };
         subtest.push(line, line_no, context);
@@ -714,7 +820,7 @@ impl Level {
         if let Some(subtest) = &mut pending.subtest {
             subtest.finish(context);
         }
-        Some(mapping::result(pending, context))
+        Some(mapping::result(pending.into_completed(), context))
     }
 
     /// Completes what is being read at this level: the pending test point, or else a subtest
@@ -725,12 +831,21 @@ impl Level {
         }
         let mut subtest = self.subtest.take()?;
         subtest.finish(context);
-        if subtest.name.is_none() && subtest.tally.total() == 0 {
+        // Not an unfinished test: indented lines without a heading and without results, lines
+        // after the plan was complete (they belong to no planned test), and, inside a subtest,
+        // a heading with nothing after it.
+        if (subtest.name.is_none() && subtest.tally.total() == 0)
+            || self.document.plan_is_complete()
+            || (!subtest.has_content && self.depth > 0)
+        {
+            if subtest.has_content || subtest.name.is_some() {
+                self.ignored.note(subtest.line);
+            }
             return None;
         }
         let number = self.document.tests.saturating_add(1);
         Some(mapping::unfinished_subtest(
-            subtest,
+            subtest.into_report(),
             number,
             self.document.name.as_deref(),
             why,
@@ -746,11 +861,12 @@ impl Level {
         self.complete_pending(context)
     }
 
-    pub(crate) fn finish(&mut self, context: &Context<'_>, why: &str) -> Option<TestResult> {
+    fn finish(&mut self, context: &Context<'_>, why: &str) -> Option<TestResult> {
         self.end_of_item(context, why)
     }
 
     fn new_document(&mut self, line: u64) {
+        self.boundary = None;
         let done = std::mem::replace(
             &mut self.document,
             DocumentState {
@@ -764,4 +880,9 @@ impl Level {
             self.done_documents.push(done);
         }
     }
+}
+
+/// The number of leading spaces.
+fn indentation(line: &str) -> usize {
+    line.len() - line.trim_start_matches(' ').len()
 }

@@ -21,6 +21,13 @@ pub struct Summary {
     /// How many of them were not TAP (log output, compiler messages, ...) and were ignored
     /// (outside subtests; inside, they are part of the subtest's text).
     pub non_tap_lines: u64,
+    /// How many blocks of indented lines at the top level belonged to no test and were
+    /// ignored: a subtest after the plan was complete (a stray indented test point after the
+    /// last test), or indented lines without a `# Subtest` heading and without results that no
+    /// test point followed.
+    pub ignored_subtests: u64,
+    /// The first lines of the first ten of them (1-based), for a warning.
+    pub ignored_subtest_lines: Vec<u64>,
 }
 
 /// One TAP document: a plan and its top-level test points.
@@ -129,6 +136,11 @@ impl NumberSet {
         self.ranges.insert(idx, (n, n));
     }
 
+    pub(crate) fn contains(&self, n: u64) -> bool {
+        let idx = self.ranges.partition_point(|&(_, hi)| hi < n);
+        self.ranges.get(idx).is_some_and(|&(lo, _)| lo <= n)
+    }
+
     /// The numbers of `1..=count` that are not in the set.
     pub(crate) fn missing(&self, count: u64) -> Vec<RangeInclusive<u64>> {
         let mut out = Vec::new();
@@ -200,6 +212,10 @@ mod tests {
         assert_eq!(s.missing(0), Vec::<RangeInclusive<u64>>::new());
         let s = set(&[5, 3, 1, 2, 4]);
         assert_eq!(s.ranges, vec![(1, 5)]);
+        let s = set(&[2, 3, 7, 9, u64::MAX]);
+        let has: Vec<u64> = (0..11).filter(|&n| s.contains(n)).collect();
+        assert_eq!(has, [2, 3, 7, 9]);
+        assert!(s.contains(u64::MAX) && !s.contains(u64::MAX - 1));
         let s = set(&[0, u64::MAX, u64::MAX - 1]);
         assert_eq!(s.ranges, vec![(0, 0), (u64::MAX - 1, u64::MAX)]);
         assert_eq!(s.outside(3), 3);
@@ -231,6 +247,8 @@ mod tests {
             results: 3,
             lines: 4,
             non_tap_lines: 0,
+            ignored_subtests: 0,
+            ignored_subtest_lines: Vec::new(),
         };
         assert_eq!(summary.planned(), Some(6));
         assert_eq!(summary.missing_count(), 3);

@@ -210,3 +210,301 @@ async fn invalid_utf8_exits_2_and_creates_nothing() {
         .unwrap();
     assert!(products.is_empty());
 }
+
+async fn run_notes(client: &Client, run: i64) -> String {
+    let runs: Vec<Value> = client
+        .call("TestRun.filter", json!([{"pk": run}]))
+        .await
+        .unwrap();
+    runs[0]["notes"].as_str().unwrap_or_default().to_owned()
+}
+
+#[tokio::test]
+async fn a_plan_in_the_middle_and_a_late_version_line_are_complete_runs() {
+    let server = server();
+    let client = Client::new(server.config()).unwrap();
+    let product = unique_name("tap-plans");
+    let out = plugin(&server, &product)
+        .arg("-v")
+        .arg(fixture("edge-plan-in-the-middle.tap"))
+        .arg(fixture("edge-version-after-plan.tap"))
+        .output()
+        .unwrap();
+    let log = text(&out);
+    assert_eq!(out.status.code(), Some(0), "{log}");
+    assert!(!log.contains("never reported"), "{log}");
+    let run = run_id(&log);
+    let execs = executions(&client, run).await;
+    assert_eq!(execs.len(), 15 + 6, "{execs:#?}");
+    for name in ["opens a PNG", "writes a WebP", "invert", "second batch one"] {
+        let exec = execs
+            .iter()
+            .find(|e| e["case__summary"] == name)
+            .unwrap_or_else(|| panic!("{name} not in {execs:#?}"));
+        assert_eq!(exec["status__name"], "PASSED");
+    }
+    let notes = run_notes(&client, run).await;
+    assert!(!notes.contains("never reported"), "{notes}");
+}
+
+#[tokio::test]
+async fn subtest_headings_and_stray_indented_lines_invent_no_cases() {
+    let server = server();
+    let client = Client::new(server.config()).unwrap();
+    let product = unique_name("tap-subtests");
+    let out = plugin(&server, &product)
+        .arg("-v")
+        .arg(fixture("edge-subtest-headings.tap"))
+        .arg(fixture("edge-indented-headings.tap"))
+        .arg(fixture("edge-stray-indented.tap"))
+        .arg(fixture("edge-stray-after-plan-at-end.tap"))
+        .output()
+        .unwrap();
+    let log = text(&out);
+    assert_eq!(out.status.code(), Some(0), "{log}");
+    // The ignored lines are named at -v.
+    for (file, line) in [
+        ("edge-stray-indented.tap", 6),
+        ("edge-stray-after-plan-at-end.tap", 8),
+    ] {
+        assert!(
+            log.lines().any(|l| l.contains(file)
+                && l.contains("ignored")
+                && l.ends_with(&format!(" {line}"))),
+            "no warning for {file}:{line} in {log}"
+        );
+    }
+    let execs = executions(&client, run_id(&log)).await;
+    let mut got: Vec<(String, String)> = execs
+        .iter()
+        .map(|e| {
+            (
+                e["case__summary"].as_str().unwrap().to_owned(),
+                e["status__name"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect();
+    got.sort();
+    let mut want: Vec<(String, String)> = [
+        ("config loader", "FAILED"),
+        ("cache", "PASSED"),
+        ("todo subtest", "PAUSED"),
+        ("math", "FAILED"),
+        ("network", "WAIVED"),
+        ("outer", "PASSED"),
+        ("strings", "PASSED"),
+        ("parses the header", "PASSED"),
+        ("parses the body", "PASSED"),
+        ("parses the trailer", "PASSED"),
+        ("first", "PASSED"),
+        ("second", "PASSED"),
+    ]
+    .iter()
+    .map(|(n, s)| ((*n).to_owned(), (*s).to_owned()))
+    .collect();
+    want.sort();
+    assert_eq!(got, want);
+}
+
+#[tokio::test]
+async fn a_subtest_that_never_finished_is_an_error_and_exits_3() {
+    let server = server();
+    let client = Client::new(server.config()).unwrap();
+    let product = unique_name("tap-unfinished");
+    let out = plugin(&server, &product)
+        .arg("-v")
+        .arg(fixture("edge-unfinished-subtest.tap"))
+        .output()
+        .unwrap();
+    let log = text(&out);
+    assert_eq!(out.status.code(), Some(3), "{log}");
+    assert!(log.contains("1 planned test(s) never reported: 3"), "{log}");
+    let run = run_id(&log);
+    let execs = executions(&client, run).await;
+    assert_eq!(execs.len(), 3, "{execs:#?}");
+    let unfinished = execs
+        .iter()
+        .find(|e| e["case__summary"] == "uploads a file")
+        .unwrap_or_else(|| panic!("{execs:#?}"));
+    assert_eq!(unfinished["status__name"], "ERROR");
+    let notes = run_notes(&client, run).await;
+    assert!(
+        notes.contains("1 planned test(s) never reported: 3"),
+        "{notes}"
+    );
+}
+
+/// The case ids of a run's executions, sorted.
+async fn case_ids(client: &Client, run: i64) -> Vec<i64> {
+    let mut ids: Vec<i64> = executions(client, run)
+        .await
+        .iter()
+        .map(|e| e["case"].as_i64().unwrap())
+        .collect();
+    ids.sort_unstable();
+    ids
+}
+
+#[tokio::test]
+async fn standard_input_lands_on_the_file_s_cases_with_name() {
+    let server = server();
+    let client = Client::new(server.config()).unwrap();
+    let product = unique_name("tap-stdin");
+    let file = fixture("edge-no-description.tap");
+    let piped = |args: &[&str]| {
+        plugin(&server, &product)
+            .arg("-v")
+            .args(args)
+            .stdin(std::fs::File::open(&file).unwrap())
+            .output()
+            .unwrap()
+    };
+
+    let out = piped(&["--name", "edge-no-description"]);
+    let log = text(&out);
+    assert_eq!(out.status.code(), Some(0), "{log}");
+    let run = run_id(&log);
+    let summaries: Vec<Value> = executions(&client, run)
+        .await
+        .iter()
+        .map(|e| e["case__summary"].clone())
+        .collect();
+    assert!(
+        summaries.contains(&json!("edge-no-description #1"))
+            && summaries.contains(&json!("edge-no-description #4")),
+        "{summaries:?}"
+    );
+    let from_stdin = case_ids(&client, run).await;
+
+    let out = plugin(&server, &product)
+        .arg("-v")
+        .arg(&file)
+        .output()
+        .unwrap();
+    let log = text(&out);
+    assert_eq!(out.status.code(), Some(0), "{log}");
+    assert_eq!(case_ids(&client, run_id(&log)).await, from_stdin);
+
+    // Without --name: a stem that does not depend on any path.
+    let out = piped(&[]);
+    let log = text(&out);
+    assert_eq!(out.status.code(), Some(0), "{log}");
+    let execs = executions(&client, run_id(&log)).await;
+    assert!(
+        execs.iter().any(|e| e["case__summary"] == "stdin #3"),
+        "{execs:#?}"
+    );
+}
+
+#[tokio::test]
+async fn the_never_reported_note_names_the_file_once() {
+    let server = server();
+    let client = Client::new(server.config()).unwrap();
+    let product = unique_name("tap-missing");
+    let file = fixture("edge-plan-missing-tests.tap");
+    let out = plugin(&server, &product)
+        .arg("-v")
+        .arg(&file)
+        .output()
+        .unwrap();
+    let log = text(&out);
+    assert_eq!(out.status.code(), Some(3), "{log}");
+    let note = format!(
+        "{}: 3 planned test(s) never reported: 3, 5-6",
+        file.display()
+    );
+    assert!(
+        log.lines().any(|l| l == format!("tcms-tap: {note}")),
+        "{log}"
+    );
+    let notes = run_notes(&client, run_id(&log)).await;
+    assert!(notes.contains(&note), "{notes}");
+    assert!(!notes.contains(".tap: /"), "{notes}");
+}
+
+#[tokio::test]
+async fn an_empty_buffered_subtest_lands_under_its_name() {
+    let server = server();
+    let client = Client::new(server.config()).unwrap();
+    let product = unique_name("tap-buffered");
+    let out = plugin(&server, &product)
+        .arg("-v")
+        .arg(fixture("edge-empty-buffered.tap"))
+        .output()
+        .unwrap();
+    let log = text(&out);
+    assert_eq!(out.status.code(), Some(0), "{log}");
+    let mut names: Vec<String> = executions(&client, run_id(&log))
+        .await
+        .iter()
+        .map(|e| e["case__summary"].as_str().unwrap().to_owned())
+        .collect();
+    names.sort();
+    assert_eq!(names, ["child", "other", "with children"]);
+}
+
+#[tokio::test]
+async fn long_names_that_differ_at_the_end_get_their_own_cases_every_run() {
+    let server = server();
+    let client = Client::new(server.config()).unwrap();
+    let product = unique_name("tap-long");
+    let file = fixture("edge-long-names.tap");
+    let text_of_file = std::fs::read_to_string(&file).unwrap();
+    let (results, _) = tcms_tap::parse_str(
+        "edge-long-names.tap",
+        &text_of_file,
+        tcms_tap::Options::default(),
+    );
+    let mut wanted: Vec<String> = results
+        .iter()
+        .map(|r| tcms_api::report::case_summary(&r.name))
+        .collect();
+    wanted.sort();
+    assert!(results.iter().all(|r| r.name.chars().count() > 255));
+    assert!(wanted.iter().all(|s| s.chars().count() <= 255));
+    wanted.dedup();
+    assert_eq!(wanted.len(), 3, "{wanted:#?}");
+
+    let mut first = Vec::new();
+    for round in 0..2 {
+        let out = plugin(&server, &product)
+            .arg("-v")
+            .arg(&file)
+            .output()
+            .unwrap();
+        let log = text(&out);
+        assert_eq!(out.status.code(), Some(0), "{log}");
+        let run = run_id(&log);
+        let mut summaries: Vec<String> = executions(&client, run)
+            .await
+            .iter()
+            .map(|e| e["case__summary"].as_str().unwrap().to_owned())
+            .collect();
+        summaries.sort();
+        assert_eq!(summaries, wanted);
+        assert!(
+            log.contains("longer than 255 characters"),
+            "one warning names the count: {log}"
+        );
+        let ids = case_ids(&client, run).await;
+        if round == 0 {
+            // The case's text keeps the whole name.
+            let cases: Vec<serde_json::Value> = client
+                .call("TestCase.filter", serde_json::json!([{"pk__in": ids}]))
+                .await
+                .unwrap();
+            let mut texts: Vec<String> = cases
+                .iter()
+                .map(|c| c["text"].as_str().unwrap_or_default().to_owned())
+                .collect();
+            texts.sort();
+            let mut full: Vec<String> = results.iter().map(|r| r.name.trim().to_owned()).collect();
+            full.sort();
+            full.dedup();
+            assert_eq!(texts, full);
+            first = ids;
+        } else {
+            assert_eq!(ids, first, "the second run reuses the cases");
+        }
+    }
+}

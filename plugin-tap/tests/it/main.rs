@@ -13,6 +13,8 @@ mod measure;
 mod props;
 // Inputs nobody wrote on purpose: random lines, truncations, huge streams.
 mod robustness;
+// Plans in the middle, late version lines, subtest headings, stray indented lines.
+mod structure;
 // The incremental behaviour: when results come out, flushing, bailing out, errors.
 mod streaming;
 // Shared helpers.

@@ -1,8 +1,9 @@
 //! Property tests over generated TAP: documents built from the grammar (version lines, plans,
 //! test points with numbers, descriptions, escapes and directives, YAML blocks closed or not,
-//! comments, TAP 14 / bare / buffered subtests nested a few levels, pragmas, `prove` headers,
-//! `Bail out!`, lines that are not TAP, blank lines, LF / CRLF / CR CRLF line ends), then
-//! possibly truncated or with an invalid UTF-8 byte spliced in. For every input:
+//! comments, TAP 14 / bare / buffered subtests nested a few levels (headings at the parent's
+//! indentation or the subtest's), pragmas, `prove` headers, `Bail out!`, lines that are not
+//! TAP, blank lines, LF / CRLF / CR CRLF line ends), then possibly truncated or with an
+//! invalid UTF-8 byte spliced in. For every input:
 //!
 //! - nothing panics; an error names the line of the first invalid byte and a column inside it;
 //! - no more results than lines with a test point or a subtest header, the summary counts the
@@ -207,10 +208,12 @@ enum Item {
         yaml: Option<(Vec<&'static str>, bool)>,
         comments: Vec<&'static str>,
     },
-    /// A subtest: `# Subtest: name` (if named) or a bare indented one, its lines 4 spaces in,
-    /// then its test point.
+    /// A subtest: `# Subtest: name` (if named; at the parent's indentation, or indented like
+    /// the subtest as Test::Builder before 1.3 writes it) or a bare indented one, its lines 4
+    /// spaces in, then its test point.
     Subtest {
         name: Option<String>,
+        indented_heading: bool,
         children: Vec<Item>,
         point: Point,
     },
@@ -276,11 +279,13 @@ fn nested(leaf: BoxedStrategy<Item>) -> impl Strategy<Value = Vec<Item>> {
         prop_oneof![
             2 => (
                 prop::option::of(prop::sample::select(&["parser", "é 🦀", ""][..])),
+                prop::bool::weighted(0.3),
                 prop::collection::vec(inner.clone(), 0..6),
                 point(),
             )
-                .prop_map(|(name, children, point)| Item::Subtest {
+                .prop_map(|(name, indented_heading, children, point)| Item::Subtest {
                     name: name.map(str::to_owned),
+                    indented_heading,
                     children,
                     point,
                 }),
@@ -373,12 +378,14 @@ fn render(items: &[Item], indent: &str, lines: &mut Vec<String>) {
             }
             Item::Subtest {
                 name,
+                indented_heading,
                 children,
                 point,
             } => {
+                let at = if *indented_heading { &deeper } else { indent };
                 match name.as_deref() {
-                    Some("") => lines.push(format!("{indent}# Subtest")),
-                    Some(name) => lines.push(format!("{indent}# Subtest: {name}")),
+                    Some("") => lines.push(format!("{at}# Subtest")),
+                    Some(name) => lines.push(format!("{at}# Subtest: {name}")),
                     None => {}
                 }
                 render(children, &deeper, lines);

@@ -112,6 +112,13 @@ pub(crate) fn render(
         summary.missing_count(),
         summary.is_complete()
     );
+    if summary.ignored_subtests > 0 {
+        let _ = writeln!(
+            out,
+            "  ignored subtests: {} (from lines {:?})",
+            summary.ignored_subtests, summary.ignored_subtest_lines
+        );
+    }
     for (i, doc) in summary.documents.iter().enumerate() {
         let _ = write!(out, "  document {}: line {}", i + 1, doc.first_line);
         if let Some(name) = &doc.name {

@@ -7,6 +7,7 @@
 //! | `product "P"`, `test plan "Nightly"`, `version "v1" of product "P"`, ... | that record's id |
 //! | `the test run of the last report` | the id of the run (or plan) the last report used |
 //! | `the first 255 characters of the long name` | the long name a step made, cut |
+//! | `the stored summary of the long name` | its case summary (`tcms_api::report::case_summary`) |
 //! | `[a, b]` | a list of the above |
 //! | `absent` / `present` | the key is missing / present (any value) |
 //! | `a date` | a Kiwi date: `YYYY-MM-DD HH:MM:SS[.ffffff]` or with a `T` |
@@ -121,6 +122,13 @@ fn parse_value(world: &World, cell: &str) -> Result<Value, String> {
     }
     if let Ok(n) = cell.parse::<i64>() {
         return Ok(Value::from(n));
+    }
+    if cell == "the stored summary of the long name" {
+        let long = world
+            .long_name
+            .as_ref()
+            .ok_or("no long name was made by an earlier step")?;
+        return Ok(Value::String(tcms_api::report::case_summary(long)));
     }
     if let Some(n) = cell
         .strip_prefix("the first ")

@@ -7,7 +7,6 @@ use std::time::{Duration, Instant};
 use super::create::{grace_period, next_delay};
 use super::error::ReportError;
 use super::failures::Failures;
-use super::settings::stored_name;
 use crate::client::Client;
 use crate::ids::{
     CategoryId, PriorityId, ProductId, TestCaseId, TestCaseStatusId, TestExecutionId, TestPlanId,
@@ -17,19 +16,8 @@ use crate::models::{NewTestCase, TestCases, TestExecutions, TestPlans, TestRuns}
 use crate::query::Query;
 use crate::rpc::Batch;
 
-/// Kiwi's limit for `TestCase.summary` and `TestPlan.name`.
-pub const MAX_SUMMARY_CHARS: usize = 255;
-
 /// How many names go into one `summary__in` / `pk__in` lookup.
 const LOOKUP_CHUNK: usize = 200;
-
-/// The summary (case name) as Kiwi stores it, so that lookups match: cut to 255 characters
-/// (as tcms-api does), then stripped of surrounding whitespace and NUL characters (as Kiwi's
-/// Django form does when it saves; a name sent with a trailing space is stored without it, and
-/// a lookup with the space never finds it again).
-pub fn case_summary(name: &str) -> String {
-    stored_name(name, MAX_SUMMARY_CHARS)
-}
 
 /// What a new case is created with.
 #[derive(Debug, Clone)]
@@ -80,6 +68,7 @@ pub(crate) async fn create(
     client: &Client,
     new: &NewCases,
     summaries: &[String],
+    full_names: &HashMap<String, String>,
     failed: &mut Failures,
 ) -> Result<HashMap<String, TestCaseId>, ReportError> {
     let calls = summaries
@@ -90,6 +79,8 @@ pub(crate) async fn create(
             case.is_automated = Some(true);
             case.notes = Some(new.notes.clone());
             case.default_tester = new.tester;
+            // A name over 255 characters is a prefix and a hash: the case's text keeps it whole.
+            case.text = full_names.get(summary).cloned();
             TestCases::create_call(&case)
         })
         .collect();
@@ -223,23 +214,4 @@ pub(crate) async fn add(
         }
     }
     executions
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn summaries_are_what_kiwi_stores() {
-        assert_eq!(
-            case_summary("top level throws. top level throws "),
-            "top level throws. top level throws"
-        );
-        assert_eq!(case_summary(" \t a\u{1f}"), "a");
-        assert_eq!(case_summary("a\0b"), "ab");
-        // Cut first, as tcms-api does: a space at position 255 is then stripped.
-        let name = format!("{} tail", "x".repeat(254));
-        assert_eq!(case_summary(&name), "x".repeat(254));
-        assert_eq!(case_summary(&"é".repeat(300)).chars().count(), 255);
-    }
 }

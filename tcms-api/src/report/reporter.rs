@@ -9,7 +9,7 @@ use std::time::Instant;
 use chrono::{DateTime, Utc};
 use tracing::{debug, info, warn};
 
-use super::cases::{self, NewCases, case_summary};
+use super::cases::{self, NewCases};
 use super::comment::Merged;
 use super::comments::{self, Pending};
 use super::create::{self, Target};
@@ -18,6 +18,7 @@ use super::executions::Seen;
 use super::failures::Failures;
 use super::journal::Journal;
 use super::model::{TestResult, Verdict};
+use super::names::{MAX_SUMMARY_CHARS, case_summary, is_shortened};
 use super::options::Options;
 use super::resolve::{self, Reference};
 use super::settings::{PluginInfo, Settings};
@@ -45,6 +46,8 @@ pub struct Reporter {
     case_of: HashMap<String, TestCaseId>,
     /// The cases whose status is not PASSED.
     not_passed: HashSet<String>,
+    /// The summaries of names over 255 characters (a prefix and a hash), and their full names.
+    long_names: HashMap<String, String>,
     summary: Summary,
     started: Instant,
     requests_at_start: u64,
@@ -119,6 +122,7 @@ impl Reporter {
             seen: HashMap::new(),
             case_of: HashMap::new(),
             not_passed: HashSet::new(),
+            long_names: HashMap::new(),
             summary,
             started,
             requests_at_start,
@@ -182,6 +186,13 @@ impl Reporter {
             }
         }
         let (order, groups) = self.group(results);
+        for (summary, group) in &groups {
+            if let Some(long) = group.iter().find(|r| is_shortened(&r.name)) {
+                self.long_names
+                    .entry(summary.clone())
+                    .or_insert_with(|| long.name.trim().to_owned());
+            }
+        }
         let mut failed = Failures::default();
 
         // Cases: look up the names not seen before, create the missing ones.
@@ -202,8 +213,14 @@ impl Reporter {
         self.summary.cases_created += missing.len();
         let writes = !self.options.dry_run;
         if writes && !missing.is_empty() {
-            let made =
-                cases::create(&self.client, &self.new_cases()?, &missing, &mut failed).await?;
+            let made = cases::create(
+                &self.client,
+                &self.new_cases()?,
+                &missing,
+                &self.long_names,
+                &mut failed,
+            )
+            .await?;
             self.summary.cases_created -= missing.len() - made.len();
             case_ids.extend(made);
         }
@@ -242,7 +259,13 @@ impl Reporter {
                     update_owner.push(summary.clone());
                 }
             }
-            if let Some(text) = merged.comment() {
+            let comment = merged
+                .comment()
+                .map(|text| match self.long_names.get(summary) {
+                    Some(full) => format!("{full}\n\n{text}"),
+                    None => text,
+                });
+            if let Some(text) = comment {
                 if writes {
                     pending.extend(seen.executions.iter().map(|id| Pending {
                         summary: summary.clone(),
@@ -314,6 +337,13 @@ impl Reporter {
     /// notes added; removes the journal when everything landed (else updates it); writes the
     /// receipt; returns the summary.
     pub async fn finish(mut self) -> Result<Summary, ReportError> {
+        if !self.long_names.is_empty() {
+            warn!(
+                "{} test name(s) longer than {MAX_SUMMARY_CHARS} characters are cases named by a \
+                 prefix and a hash of the whole name; the full names are in the cases' text",
+                self.long_names.len()
+            );
+        }
         if let (Some(run), false) = (self.target.run, self.options.dry_run) {
             let stop = self.latest_stop.unwrap_or_else(Utc::now).max(Utc::now());
             let mut update = TestRunUpdate {
