@@ -9,6 +9,7 @@
 //! | `the first 255 characters of the long name` | the long name a step made, cut |
 //! | `the stored summary of the long name` | its case summary (`tcms_api::report::case_summary`) |
 //! | `[a, b]` | a list of the above |
+//! | `starting with "..."` / `containing "..."` | a text that starts with / contains it |
 //! | `absent` / `present` | the key is missing / present (any value) |
 //! | `a date` | a Kiwi date: `YYYY-MM-DD HH:MM:SS[.ffffff]` or with a `T` |
 
@@ -33,6 +34,8 @@ pub enum Expect {
     Value(Value),
     /// A string that starts with this text (`starting with "..."`).
     Prefix(String),
+    /// A string that contains this text (`containing "..."`).
+    Contains(String),
 }
 
 /// The kinds of record a reference can name.
@@ -88,6 +91,12 @@ pub fn parse_expect(world: &World, cell: &str) -> Result<Expect, String> {
         "present" => return Ok(Expect::Present),
         "a date" => return Ok(Expect::Date),
         _ => {}
+    }
+    if let Some(rest) = cell.strip_prefix("containing ") {
+        return match parse_value(world, rest)? {
+            Value::String(part) => Ok(Expect::Contains(part)),
+            other => Err(format!("`containing` needs a quoted text, found {other}")),
+        };
     }
     if let Some(rest) = cell.strip_prefix("starting with ") {
         return match parse_value(world, rest)? {
@@ -208,6 +217,10 @@ pub fn check(expect: &Expect, actual: Option<&Value>) -> Result<(), String> {
         (Expect::Prefix(prefix), Some(v)) => Err(format!(
             "expected a text starting with {prefix:?}, found {v}"
         )),
+        (Expect::Contains(part), Some(Value::String(s))) if s.contains(part.as_str()) => Ok(()),
+        (Expect::Contains(part), Some(v)) => {
+            Err(format!("expected a text containing {part:?}, found {v}"))
+        }
     }
 }
 

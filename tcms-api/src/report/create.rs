@@ -15,6 +15,7 @@ use tracing::{debug, info};
 
 use super::error::ReportError;
 use super::options::Options;
+use super::profile::Profile;
 use super::resolve::Existing;
 use super::settings::{Settings, truncate_chars};
 use super::summary::{Fate, Record};
@@ -221,6 +222,11 @@ pub(crate) async fn target(
             target.run = Some(run.id);
             target.build = run.build;
             target.run_existed = true;
+            if let (Some(profile), true) = (&settings.profile, creator.writes) {
+                client
+                    .send(TestRuns::add_tag_call(run.id, &profile.tag()))
+                    .await?;
+            }
             target.run_notes = run.notes.clone();
             target
                 .records
@@ -412,6 +418,11 @@ pub(crate) async fn target(
             target.run_notes = run.notes.clone();
             target.run_existed = !created;
             target.run = Some(run.id);
+            if let Some(profile) = &settings.profile {
+                client
+                    .send(TestRuns::add_tag_call(run.id, &profile.tag()))
+                    .await?;
+            }
             let fate = if created {
                 Fate::Created(run.id)
             } else {
@@ -496,7 +507,11 @@ async fn create_run(
     mut new: NewTestRun,
 ) -> Result<TestRun, ReportError> {
     let token = format!("{:016x}", fastrand::u64(..));
-    new.notes = Some(format!("{} (report {token})", settings.plugin.created_by()));
+    let mut notes = format!("{} (report {token})", settings.plugin.created_by());
+    if let Some(profile) = &settings.profile {
+        notes.push_str(&format!("\nprofile: {profile}"));
+    }
+    new.notes = Some(notes);
     let lookup = TestRuns::filter_call(
         Query::new()
             .eq("plan", new.plan)
@@ -510,8 +525,14 @@ async fn create_run(
 }
 
 /// The tag that marks the run shared by every process with one run key.
-pub(crate) fn run_key_tag(key: &str) -> String {
-    truncate_chars(&format!("tcms-run-key:{key}"), 255)
+/// With a profile, the profile is part of it: processes of different profiles with one run
+/// key report into runs of their own, so no result of one profile replaces another's.
+pub(crate) fn run_key_tag(key: &str, profile: Option<&Profile>) -> String {
+    let key = match profile {
+        Some(p) => format!("tcms-run-key:{key}#{}", p.tag()),
+        None => format!("tcms-run-key:{key}"),
+    };
+    truncate_chars(&key, 255)
 }
 
 /// Joins the run of `key` (tagged [`run_key_tag`]) in this plan, or creates it. The process
@@ -526,7 +547,7 @@ async fn join_or_create_run(
     leader: bool,
 ) -> Result<(TestRun, bool), ReportError> {
     let client = creator.client;
-    let tag = run_key_tag(key);
+    let tag = run_key_tag(key, settings.profile.as_ref());
     let shared = TestRuns::filter_call(
         Query::new()
             .eq("plan", new.plan)

@@ -212,9 +212,17 @@ impl Settings {
     }
 
     /// `{prefix} Results for {product}, {version}, {build}`, as tcms-api names it.
+    /// With a profile, ` [<profile>]` follows.
     pub fn run_summary(&self, product: &str, version: &str, build: &str) -> String {
+        let profile = match &self.profile {
+            Some(p) => format!(" [{p}]"),
+            None => String::new(),
+        };
         stored_name(
-            &format!("{} Results for {product}, {version}, {build}", self.prefix),
+            &format!(
+                "{} Results for {product}, {version}, {build}{profile}",
+                self.prefix
+            ),
             255,
         )
     }

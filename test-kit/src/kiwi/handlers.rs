@@ -268,6 +268,7 @@ impl Db {
             .map(|r| {
                 let plan = self.plan(r.plan);
                 Row::new(self.run_json(r))
+                    .with("tag__name", r.tags.iter().map(|t| json!(t)).collect())
                     .with("plan__product", vec![json!(plan.map(|p| p.product))])
                     .with(
                         "plan__product_version",
@@ -289,9 +290,61 @@ impl Db {
                 "stop_date",
                 "plan__product",
                 "plan__product_version",
+                "tag__name",
             ],
             rows,
             params,
+        )
+    }
+
+    /// `TestRun.add_tag(run_id, name)`: the run's tags, the tag created if new (idempotent).
+    pub(crate) fn run_add_tag(&mut self, params: &Value) -> HandlerResult {
+        let run = id_arg(params, 0, "run_id")?;
+        let name = arg(params, 1, "tag_name")?
+            .as_str()
+            .map(str::to_owned)
+            .ok_or_else(|| RpcFault::internal("the tag name must be a string"))?;
+        if !self.tags.contains(&name) {
+            self.tags.push(name.clone());
+        }
+        let r = self
+            .runs
+            .iter_mut()
+            .find(|r| r.id == run)
+            .ok_or_else(|| RpcFault::does_not_exist("TestRun"))?;
+        if !r.tags.contains(&name) {
+            r.tags.push(name);
+        }
+        let tags = r.tags.clone();
+        Ok(self.tag_list(&tags))
+    }
+
+    /// `TestRun.remove_tag(run_id, name)`: the run's tags after.
+    pub(crate) fn run_remove_tag(&mut self, params: &Value) -> HandlerResult {
+        let run = id_arg(params, 0, "run_id")?;
+        let name = arg(params, 1, "tag_name")?
+            .as_str()
+            .unwrap_or_default()
+            .to_owned();
+        let r = self
+            .runs
+            .iter_mut()
+            .find(|r| r.id == run)
+            .ok_or_else(|| RpcFault::does_not_exist("TestRun"))?;
+        r.tags.retain(|t| *t != name);
+        let tags = r.tags.clone();
+        Ok(self.tag_list(&tags))
+    }
+
+    fn tag_list(&self, names: &[String]) -> Value {
+        Value::Array(
+            names
+                .iter()
+                .map(|n| {
+                    let id = self.tags.iter().position(|t| t == n).map_or(0, |i| i + 1);
+                    json!({"id": id, "name": n})
+                })
+                .collect(),
         )
     }
 
@@ -325,6 +378,7 @@ impl Db {
             default_tester,
             start_date: date_arg(values, "start_date")?.flatten(),
             stop_date: date_arg(values, "stop_date")?.flatten(),
+            tags: Vec::new(),
         };
         let out = json!({
             "id": run.id, "start_date": date_json(run.start_date),

@@ -119,6 +119,14 @@ pub(crate) const OTHER_LOOKUPS: &[&str] = &[
     "regex",
 ];
 
+/// How a filter condition compares.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Match {
+    Exact,
+    In,
+    Contains,
+}
+
 /// Runs a Django-style `filter(query)` over `rows`.
 pub(crate) fn select(
     model: &str,
@@ -154,6 +162,13 @@ pub(crate) fn select(
             Some(field) => (field, true),
             None => (key.as_str(), false),
         };
+        // `__contains` on text (the engine finds a run again by a token in its notes).
+        if let (Some(field), false) = (field.strip_suffix("__contains"), is_in)
+            && fields.contains(&field)
+        {
+            conditions.push((field, Match::Contains, wanted));
+            continue;
+        }
         if let Some((_, lookup)) = field.rsplit_once("__")
             && OTHER_LOOKUPS.contains(&lookup)
         {
@@ -175,16 +190,19 @@ pub(crate) fn select(
                 json_type(wanted)
             )));
         }
-        conditions.push((field, is_in, wanted));
+        conditions.push((field, if is_in { Match::In } else { Match::Exact }, wanted));
     }
     let mut out = Vec::new();
     for row in rows {
-        let keep = conditions.iter().all(|(field, is_in, wanted)| {
+        let keep = conditions.iter().all(|(field, how, wanted)| {
             let Some(values) = row.values(field) else {
                 return false;
             };
-            values.iter().any(|column| match (is_in, wanted) {
-                (true, Value::Array(options)) => options.iter().any(|w| loose_eq(column, w)),
+            values.iter().any(|column| match (how, wanted) {
+                (Match::In, Value::Array(options)) => options.iter().any(|w| loose_eq(column, w)),
+                (Match::Contains, Value::String(part)) => column
+                    .as_str()
+                    .is_some_and(|text| text.contains(part.as_str())),
                 _ => loose_eq(column, wanted),
             })
         });

@@ -100,6 +100,8 @@ pub struct Db {
     pub executions: Vec<Execution>,
     /// Comments.
     pub comments: Vec<Comment>,
+    /// Tag names; a tag's id is its position + 1.
+    pub tags: Vec<String>,
 }
 
 /// The in-memory server: a handle on the [`Db`] that the fake's handlers share.
@@ -137,6 +139,8 @@ const METHODS: &[(&str, Method)] = &[
     ("TestRun.create", Db::run_create),
     ("TestRun.add_case", Db::run_add_case),
     ("TestRun.update", Db::run_update),
+    ("TestRun.add_tag", Db::run_add_tag),
+    ("TestRun.remove_tag", Db::run_remove_tag),
     ("TestExecution.filter", Db::execution_filter),
     ("TestExecution.update", Db::execution_update),
     ("TestExecution.add_comment", Db::execution_add_comment),

@@ -177,6 +177,8 @@ pub struct Run {
     pub start_date: Option<NaiveDateTime>,
     /// Stop.
     pub stop_date: Option<NaiveDateTime>,
+    /// Its tags (names).
+    pub tags: Vec<String>,
 }
 
 /// A test execution: one case in one run.
