@@ -38,10 +38,11 @@ pub use plan_type::{NewPlanType, PlanType, PlanTypes};
 pub use priority::{Priorities, Priority};
 pub use product::{NewProduct, Product, Products};
 pub use tag::Tag;
-pub use test_case::{NewTestCase, TestCase, TestCaseUpdate, TestCases};
+pub use test_case::{CaseHistory, NewTestCase, TestCase, TestCaseUpdate, TestCases};
 pub use test_case_status::{TestCaseStatus, TestCaseStatuses};
 pub use test_execution::{
-    CaseTextVersion, ExecutionProperty, ExecutionUpdate, TestExecution, TestExecutions,
+    Attachment, CaseTextVersion, ExecutionProperty, ExecutionPropertyRow, ExecutionUpdate,
+    NewExecution, TestExecution, TestExecutions,
 };
 pub use test_execution_status::{TestExecutionStatus, TestExecutionStatuses};
 pub use test_plan::{NewTestPlan, TestPlan, TestPlanUpdate, TestPlans};

@@ -4,6 +4,7 @@ use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
+use serde_json::Value;
 
 use super::common::{
     duration, duration_seconds, filter_call, id_values_call, null_default, values_call,
@@ -295,6 +296,33 @@ impl TestCases<'_> {
     /// The `TestCase.update` call, to send in a batch.
     pub fn update_call(case: TestCaseId, update: &TestCaseUpdate) -> Call<TestCase> {
         id_values_call("TestCase.update", case.into(), update)
+    }
+}
+
+/// One row of a case's history (`TestCase.history`): the version an execution tests is its
+/// `history_id`.
+#[derive(Debug, Clone, Deserialize)]
+#[non_exhaustive]
+pub struct CaseHistory {
+    /// The history row's id: what `case_text_version` holds.
+    pub history_id: i64,
+    /// The case.
+    #[serde(default)]
+    pub id: Option<TestCaseId>,
+}
+
+impl TestCases<'_> {
+    /// `TestCase.history(case_id, query)`: the case's history rows.
+    pub async fn history(&self, case: TestCaseId) -> Result<Vec<CaseHistory>, Error> {
+        self.client.send(Self::history_call(case)).await
+    }
+
+    /// The `TestCase.history` call, to send in a batch.
+    pub fn history_call(case: TestCaseId) -> Call<Vec<CaseHistory>> {
+        super::common::positional_call(
+            "TestCase.history",
+            vec![case.into(), Value::Object(serde_json::Map::new())],
+        )
     }
 }
 

@@ -9,9 +9,10 @@ use serde_json::Value;
 
 use super::comment::Comment;
 use super::common::{
-    duration, filter_call, id_values_call, null_default, positional_call, to_value,
+    duration, filter_call, id_values_call, null_default, positional_call, to_value, values_call,
 };
 use super::link::{Link, NewLink};
+use super::tag::Tag;
 use crate::client::Client;
 use crate::error::Error;
 use crate::ids::{BuildId, TestCaseId, TestExecutionId, TestExecutionStatusId, TestRunId, UserId};
@@ -91,6 +92,76 @@ pub struct TestExecution {
     /// The execution's properties (only from `TestRun.add_case`).
     #[serde(default, deserialize_with = "null_default")]
     pub properties: Vec<ExecutionProperty>,
+}
+
+/// Input of `TestExecution.create` (Kiwi ≥ 15.3): an execution made with its status, dates
+/// and tester in one call. Not idempotent: the same run and case twice make two executions, so
+/// a lost answer must be looked up, never re-sent blindly. No CONFIRMED check on the case.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct NewExecution {
+    /// The run (required).
+    pub run: TestRunId,
+    /// The case (required).
+    pub case: TestCaseId,
+    /// The build (required).
+    pub build: BuildId,
+    /// The status (required).
+    pub status: TestExecutionStatusId,
+    /// The case's history version the execution tests (required; the latest `history_id` of
+    /// `TestCase.history`, as `TestRun.add_case` sets it).
+    pub case_text_version: i64,
+    /// Who tested (not defaulted to the caller by the server).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub tested_by: Option<UserId>,
+    /// Who it is assigned to.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub assignee: Option<UserId>,
+    /// When testing started.
+    #[serde(
+        with = "crate::datetime::option",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub start_date: Option<DateTime<Utc>>,
+    /// When testing stopped.
+    #[serde(
+        with = "crate::datetime::option",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub stop_date: Option<DateTime<Utc>>,
+    /// The position in the run (stays null when not given).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub sortkey: Option<i64>,
+}
+
+/// A property row of an execution, as `TestExecution.properties` and `.add_property` return it
+/// (Kiwi ≥ 15.3): `{"id", "name", "value", "execution"}`.
+#[derive(Debug, Clone, Deserialize)]
+#[non_exhaustive]
+pub struct ExecutionPropertyRow {
+    /// The property's id.
+    pub id: i64,
+    /// The execution.
+    #[serde(default)]
+    pub execution: Option<TestExecutionId>,
+    /// The name.
+    #[serde(default, deserialize_with = "null_default")]
+    pub name: String,
+    /// The value.
+    #[serde(default, deserialize_with = "null_default")]
+    pub value: String,
+}
+
+/// An attachment of an execution or a run, as `list_attachments` returns it (Kiwi ≥ 15.3 for
+/// executions): `{"pk", "url", "owner_pk", "owner_username", "date"}`.
+#[derive(Debug, Clone, Deserialize)]
+#[non_exhaustive]
+pub struct Attachment {
+    /// The attachment's id.
+    #[serde(default)]
+    pub pk: Option<i64>,
+    /// Its download URL (its file name, sanitised by the server, is the last part).
+    #[serde(default, deserialize_with = "null_default")]
+    pub url: String,
 }
 
 /// A name/value property of an execution (`TestRun.add_case` lists them).
@@ -276,6 +347,105 @@ impl TestExecutions<'_> {
     /// The `TestExecution.get_links` call, to send in a batch.
     pub fn get_links_call(query: Query) -> Call<Vec<Link>> {
         filter_call("TestExecution.get_links", query)
+    }
+
+    /// `TestExecution.create(values)` (Kiwi ≥ 15.3): the new execution. Not idempotent.
+    pub async fn create(&self, new: &NewExecution) -> Result<TestExecution, Error> {
+        self.client.send(Self::create_call(new)).await
+    }
+
+    /// The `TestExecution.create` call, to send in a batch.
+    pub fn create_call(new: &NewExecution) -> Call<TestExecution> {
+        values_call("TestExecution.create", new)
+    }
+
+    /// `TestExecution.add_property(execution_id, name, value)` (Kiwi ≥ 15.3): the property
+    /// row; a duplicate returns the existing one (idempotent).
+    pub async fn add_property(
+        &self,
+        execution: TestExecutionId,
+        name: &str,
+        value: &str,
+    ) -> Result<ExecutionPropertyRow, Error> {
+        self.client
+            .send(Self::add_property_call(execution, name, value))
+            .await
+    }
+
+    /// The `TestExecution.add_property` call, to send in a batch.
+    pub fn add_property_call(
+        execution: TestExecutionId,
+        name: &str,
+        value: &str,
+    ) -> Call<ExecutionPropertyRow> {
+        positional_call(
+            "TestExecution.add_property",
+            vec![execution.into(), Value::from(name), Value::from(value)],
+        )
+    }
+
+    /// `TestExecution.properties(query)` (Kiwi ≥ 15.3): the property rows that match
+    /// (`{"execution__run": id, "name": "profile"}`).
+    pub async fn properties(&self, query: Query) -> Result<Vec<ExecutionPropertyRow>, Error> {
+        self.client.send(Self::properties_call(query)).await
+    }
+
+    /// The `TestExecution.properties` call, to send in a batch.
+    pub fn properties_call(query: Query) -> Call<Vec<ExecutionPropertyRow>> {
+        filter_call("TestExecution.properties", query)
+    }
+
+    /// `TestExecution.add_attachment(execution_id, filename, b64content)` (Kiwi ≥ 15.3). Not
+    /// idempotent. The server sanitises the file name (`log <1>.txt` becomes `log_1.txt`).
+    pub async fn add_attachment(
+        &self,
+        execution: TestExecutionId,
+        filename: &str,
+        base64: &str,
+    ) -> Result<(), Error> {
+        self.client
+            .send(Self::add_attachment_call(execution, filename, base64))
+            .await
+    }
+
+    /// The `TestExecution.add_attachment` call, to send in a batch.
+    pub fn add_attachment_call(
+        execution: TestExecutionId,
+        filename: &str,
+        base64: &str,
+    ) -> Call<()> {
+        positional_call(
+            "TestExecution.add_attachment",
+            vec![execution.into(), Value::from(filename), Value::from(base64)],
+        )
+    }
+
+    /// `TestExecution.list_attachments(execution_id)` (Kiwi ≥ 15.3).
+    pub async fn list_attachments(
+        &self,
+        execution: TestExecutionId,
+    ) -> Result<Vec<Attachment>, Error> {
+        self.client
+            .send(Self::list_attachments_call(execution))
+            .await
+    }
+
+    /// The `TestExecution.list_attachments` call, to send in a batch.
+    pub fn list_attachments_call(execution: TestExecutionId) -> Call<Vec<Attachment>> {
+        positional_call("TestExecution.list_attachments", vec![execution.into()])
+    }
+
+    /// `TestExecution.add_tag(execution_id, name)` (Kiwi ≥ 16.1): the execution's tags.
+    pub async fn add_tag(&self, execution: TestExecutionId, name: &str) -> Result<Vec<Tag>, Error> {
+        self.client.send(Self::add_tag_call(execution, name)).await
+    }
+
+    /// The `TestExecution.add_tag` call, to send in a batch.
+    pub fn add_tag_call(execution: TestExecutionId, name: &str) -> Call<Vec<Tag>> {
+        positional_call(
+            "TestExecution.add_tag",
+            vec![execution.into(), Value::from(name)],
+        )
     }
 }
 

@@ -430,6 +430,51 @@ impl TestRuns<'_> {
         positional_call("TestRun.remove_tag", vec![run.into(), Value::from(name)])
     }
 
+    /// `TestRun.add_property(run_id, name, value)` (Kiwi ≥ 15.3): get-or-create, idempotent.
+    pub async fn add_property(
+        &self,
+        run: TestRunId,
+        name: &str,
+        value: &str,
+    ) -> Result<Value, Error> {
+        self.client
+            .send(Self::add_property_call(run, name, value))
+            .await
+    }
+
+    /// The `TestRun.add_property` call, to send in a batch.
+    pub fn add_property_call(run: TestRunId, name: &str, value: &str) -> Call<Value> {
+        positional_call(
+            "TestRun.add_property",
+            vec![run.into(), Value::from(name), Value::from(value)],
+        )
+    }
+
+    /// `TestRun.add_attachment(run_id, filename, b64content)`. Not idempotent.
+    pub async fn add_attachment(
+        &self,
+        run: TestRunId,
+        filename: &str,
+        base64: &str,
+    ) -> Result<(), Error> {
+        self.client
+            .send(Self::add_attachment_call(run, filename, base64))
+            .await
+    }
+
+    /// The `TestRun.add_attachment` call, to send in a batch.
+    pub fn add_attachment_call(run: TestRunId, filename: &str, base64: &str) -> Call<()> {
+        positional_call(
+            "TestRun.add_attachment",
+            vec![run.into(), Value::from(filename), Value::from(base64)],
+        )
+    }
+
+    /// `TestRun.list_attachments(run_id)` (Kiwi 16).
+    pub fn list_attachments_call(run: TestRunId) -> Call<Vec<super::Attachment>> {
+        positional_call("TestRun.list_attachments", vec![run.into()])
+    }
+
     /// The `TestRun.remove_case` call, to send in a batch.
     pub fn remove_case_call(run: TestRunId, case: TestCaseId) -> Call<()> {
         positional_call("TestRun.remove_case", vec![run.into(), case.into()])

@@ -16,6 +16,8 @@ use crate::models::{NewTestCase, TestCases, TestExecutions, TestPlans, TestRuns}
 use crate::query::Query;
 use crate::rpc::Batch;
 
+use super::profile::Profile;
+
 /// How many names go into one `summary__in` / `pk__in` lookup.
 const LOOKUP_CHUNK: usize = 200;
 
@@ -120,25 +122,32 @@ pub(crate) async fn create(
     Ok(made)
 }
 
+/// Where the cases of a batch are.
+#[derive(Debug, Default)]
+pub(crate) struct Membership {
+    /// Cases in the plan.
+    pub(crate) in_plan: HashSet<TestCaseId>,
+    /// The executions of each case in the run that are this report's (its profile's).
+    pub(crate) in_run: HashMap<TestCaseId, Vec<TestExecutionId>>,
+    /// Every execution of these cases in the run, whoever's.
+    pub(crate) known: HashSet<TestExecutionId>,
+}
+
 /// Which of `cases` are in the plan and which have executions in the run: one batch of
 /// lookups (`TestCase.filter({"plan", "pk__in"})`, `TestExecution.filter({"run",
-/// "case__in"})`).
+/// "case__in"})`). With `profiles` (Kiwi ≥ 15.3, where one run holds an execution per
+/// profile), an execution is this report's when its `profile` property is `profile` (none
+/// for a report without a profile): one more lookup, `TestExecution.properties`.
 pub(crate) async fn membership(
     client: &Client,
     plan: TestPlanId,
     run: TestRunId,
     cases: &[TestCaseId],
-) -> Result<
-    (
-        HashSet<TestCaseId>,
-        HashMap<TestCaseId, Vec<TestExecutionId>>,
-    ),
-    ReportError,
-> {
-    let mut in_plan = HashSet::new();
-    let mut in_run: HashMap<TestCaseId, Vec<TestExecutionId>> = HashMap::new();
+    profiles: Option<Option<&Profile>>,
+) -> Result<Membership, ReportError> {
+    let mut out = Membership::default();
     if cases.is_empty() {
-        return Ok((in_plan, in_run));
+        return Ok(out);
     }
     let mut batch = Batch::new();
     let plan_slots: Vec<_> = cases
@@ -161,31 +170,72 @@ pub(crate) async fn membership(
             ))
         })
         .collect();
+    let property_slot = profiles.map(|_| {
+        batch.push(TestExecutions::properties_call(
+            Query::new()
+                .eq("execution__run", run)
+                .eq("name", Profile::PROPERTY),
+        ))
+    });
     let mut answers = client.send_batch(batch).await;
     for slot in plan_slots {
-        in_plan.extend(answers.take(slot)?.iter().map(|c| c.id));
+        out.in_plan.extend(answers.take(slot)?.iter().map(|c| c.id));
     }
+    let mut executions = Vec::new();
     for slot in run_slots {
-        for e in answers.take(slot)? {
-            if let Some(case) = e.case {
-                in_run.entry(case).or_default().push(e.id);
-            }
+        executions.extend(answers.take(slot)?);
+    }
+    let owner: HashMap<TestExecutionId, String> = match property_slot {
+        Some(slot) => answers
+            .take(slot)?
+            .into_iter()
+            .filter_map(|p| p.execution.map(|e| (e, p.value)))
+            .collect(),
+        None => HashMap::new(),
+    };
+    for e in executions {
+        out.known.insert(e.id);
+        let Some(case) = e.case else { continue };
+        let mine = match profiles {
+            None => true,
+            Some(profile) => owner.get(&e.id).map(String::as_str) == profile.map(Profile::name),
+        };
+        if mine {
+            out.in_run.entry(case).or_default().push(e.id);
         }
     }
-    Ok((in_plan, in_run))
+    Ok(out)
 }
 
-/// Adds cases to the plan and the run where they are missing (`TestPlan.add_case`,
-/// `TestRun.add_case`: idempotent, so retried); returns the new executions of each case.
+/// What [`add`] adds and reads.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Additions<'a> {
+    /// Cases to add to the plan.
+    pub(crate) to_plan: &'a [TestCaseId],
+    /// Cases to add to the run (`TestRun.add_case`).
+    pub(crate) to_run: &'a [TestCaseId],
+    /// Cases whose history version to read.
+    pub(crate) history_of: &'a [TestCaseId],
+}
+
+/// Adds cases to the plan where they are missing (`TestPlan.add_case`: idempotent) and, on
+/// the 12.4 path, to the run (`TestRun.add_case`); on the one-call path, reads the history
+/// version of each case whose execution will be created (`TestCase.history`), in the same
+/// batch. Returns the new executions of each case and the versions.
 pub(crate) async fn add(
     client: &Client,
-    plan: TestPlanId,
-    run: TestRunId,
-    to_plan: &[TestCaseId],
-    to_run: &[TestCaseId],
+    (plan, run): (TestPlanId, TestRunId),
+    Additions {
+        to_plan,
+        to_run,
+        history_of,
+    }: Additions<'_>,
     names: &HashMap<TestCaseId, String>,
     failed: &mut Failures,
-) -> HashMap<TestCaseId, Vec<TestExecutionId>> {
+) -> (
+    HashMap<TestCaseId, Vec<TestExecutionId>>,
+    HashMap<TestCaseId, i64>,
+) {
     // One list of calls, cut into batches: plan first, then run, as a single series.
     let mut batch = Batch::new();
     let plan_slots: Vec<_> = to_plan
@@ -195,6 +245,10 @@ pub(crate) async fn add(
     let run_slots: Vec<_> = to_run
         .iter()
         .map(|case| (*case, batch.push(TestRuns::add_case_call(run, *case))))
+        .collect();
+    let history_slots: Vec<_> = history_of
+        .iter()
+        .map(|case| (*case, batch.push(TestCases::history_call(*case))))
         .collect();
     let mut answers = client.send_batch(batch).await;
     let name = |case: &TestCaseId| names.get(case).cloned().unwrap_or_default();
@@ -213,5 +267,17 @@ pub(crate) async fn add(
             Err(e) => failed.note(&name(&case), e.to_string()),
         }
     }
-    executions
+    let mut versions = HashMap::new();
+    for (case, slot) in history_slots {
+        match answers.take(slot) {
+            Ok(rows) => match rows.iter().map(|h| h.history_id).max() {
+                Some(version) => {
+                    versions.insert(case, version);
+                }
+                None => failed.note(&name(&case), format!("{case} has no history on the server")),
+            },
+            Err(e) => failed.note(&name(&case), e.to_string()),
+        }
+    }
+    (executions, versions)
 }

@@ -16,7 +16,7 @@ use tracing::{debug, info};
 use super::error::ReportError;
 use super::options::Options;
 use super::profile::Profile;
-use super::resolve::Existing;
+use super::resolve::{Capabilities, Existing};
 use super::settings::{Settings, truncate_chars};
 use super::summary::{Fate, Record};
 use crate::client::Client;
@@ -30,7 +30,7 @@ use crate::models::{
     Versions,
 };
 use crate::query::Query;
-use crate::rpc::Call;
+use crate::rpc::{Batch, Call};
 
 /// How long a process waits for a plan or a shared run that a concurrent process is
 /// creating, when the version is brand new (no plan at all in it).
@@ -52,6 +52,8 @@ pub(crate) struct Target {
     pub(crate) run_existed: bool,
     /// The run's notes as they are on the server.
     pub(crate) run_notes: String,
+    /// The run's stop date as it was on the server.
+    pub(crate) run_stop: Option<chrono::DateTime<Utc>>,
     /// What was reused or created, in order.
     pub(crate) records: Vec<Record>,
 }
@@ -88,6 +90,8 @@ keyed!(
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct Creator<'a> {
     pub(crate) client: &'a Client,
+    /// What the server can hold.
+    pub(crate) caps: Capabilities,
     /// False in a dry run.
     pub(crate) writes: bool,
     pub(crate) wait: Option<Duration>,
@@ -194,9 +198,11 @@ pub(crate) async fn target(
     settings: &Settings,
     options: &Options,
     existing: Existing,
+    caps: Capabilities,
 ) -> Result<Target, ReportError> {
     let creator = Creator {
         client,
+        caps,
         writes: !options.dry_run,
         wait: options.concurrent_wait,
     };
@@ -220,6 +226,7 @@ pub(crate) async fn target(
             target.product = plan.product;
             target.plan = Some(plan.id);
             target.run = Some(run.id);
+            target.run_stop = run.stop_date;
             target.build = run.build;
             target.run_existed = true;
             if let (Some(profile), true) = (&settings.profile, creator.writes) {
@@ -399,7 +406,18 @@ pub(crate) async fn target(
 
     // The run: a new one (as tcms-api does), or the one shared by every process with the same
     // run key (parallel CI shards).
-    let summary = settings.run_summary(&product_display, &version_name, &build_name);
+    // A run holds one profile, except a shared run (run key) on a server with execution
+    // properties: there every profile has its own executions.
+    let per_profile_executions = settings.run_key.is_some() && caps.properties;
+    let summary = settings.run_summary(
+        &product_display,
+        &version_name,
+        &build_name,
+        settings
+            .profile
+            .as_ref()
+            .filter(|_| !per_profile_executions),
+    );
     match (&plan, build.id(), creator.writes) {
         (Some(plan), Some(build), true) => {
             let manager = plan.author.or(tester).ok_or_else(|| {
@@ -416,12 +434,30 @@ pub(crate) async fn target(
                 Some(key) => join_or_create_run(&creator, settings, new, key, leader).await?,
             };
             target.run_notes = run.notes.clone();
+            target.run_stop = run.stop_date;
             target.run_existed = !created;
             target.run = Some(run.id);
-            if let Some(profile) = &settings.profile {
-                client
-                    .send(TestRuns::add_tag_call(run.id, &profile.tag()))
-                    .await?;
+            // The profile's tag, and where the results came from as run properties (the
+            // notes hold it before 15.3): one batch.
+            let mut batch = Batch::new();
+            let tag = settings
+                .profile
+                .as_ref()
+                .map(|p| batch.push(TestRuns::add_tag_call(run.id, &p.tag())));
+            let mut properties = Vec::new();
+            if let (Some(ci), true, true) = (&settings.ci, caps.properties, created) {
+                for (name, value) in ci.properties() {
+                    properties.push(batch.push(TestRuns::add_property_call(run.id, name, &value)));
+                }
+            }
+            if !batch.is_empty() {
+                let mut answers = client.send_batch(batch).await;
+                if let Some(slot) = tag {
+                    answers.take(slot)?;
+                }
+                for slot in properties {
+                    answers.take(slot)?;
+                }
             }
             let fate = if created {
                 Fate::Created(run.id)
@@ -511,6 +547,10 @@ async fn create_run(
     if let Some(profile) = &settings.profile {
         notes.push_str(&format!("\nprofile: {profile}"));
     }
+    if let (Some(ci), false) = (&settings.ci, creator.caps.properties) {
+        notes.push('\n');
+        notes.push_str(&ci.notes());
+    }
     new.notes = Some(notes);
     let lookup = TestRuns::filter_call(
         Query::new()
@@ -547,7 +587,15 @@ async fn join_or_create_run(
     leader: bool,
 ) -> Result<(TestRun, bool), ReportError> {
     let client = creator.client;
-    let tag = run_key_tag(key, settings.profile.as_ref());
+    // A shared run holds an execution per profile where executions have properties; before,
+    // each profile gets a run of its own.
+    let tag = run_key_tag(
+        key,
+        settings
+            .profile
+            .as_ref()
+            .filter(|_| !creator.caps.properties),
+    );
     let shared = TestRuns::filter_call(
         Query::new()
             .eq("plan", new.plan)

@@ -45,11 +45,13 @@
 //! ```
 
 mod cases;
+mod ci;
 mod comment;
 mod comments;
 mod create;
 mod error;
 mod executions;
+mod extras;
 mod failures;
 mod journal;
 mod model;
@@ -62,12 +64,13 @@ mod settings;
 mod status;
 mod summary;
 
+pub use ci::CiInfo;
 pub use comment::{MAX_COMMENT_BYTES, Merged};
 pub use error::{ErrorKind, ReportError};
 pub use journal::{Journal, JournalMode};
 pub use model::{Attempt, Location, Origin, Outcome, TestResult, Verdict};
 pub use names::{MAX_SUMMARY_CHARS, case_summary, is_shortened};
-pub use options::Options;
+pub use options::{DEFAULT_ATTACHMENT_LIMIT, Options};
 pub use profile::Profile;
 pub use reporter::Reporter;
 pub use settings::{PluginInfo, Settings, SettingsError, Sourced};

@@ -60,6 +60,19 @@ pub struct Attempt {
 }
 
 impl Attempt {
+    /// When it started: as the input says, else its duration before its stop, else its stop.
+    pub fn start(&self) -> Option<DateTime<Utc>> {
+        self.started.or_else(|| {
+            let stop = self.stopped?;
+            Some(
+                self.duration
+                    .and_then(|d| chrono::TimeDelta::from_std(d).ok())
+                    .and_then(|d| stop.checked_sub_signed(d))
+                    .unwrap_or(stop),
+            )
+        })
+    }
+
     /// An attempt with only an outcome.
     pub fn new(outcome: Outcome) -> Self {
         Self {
@@ -147,6 +160,9 @@ pub struct TestResult {
     attempts: Vec<Attempt>,
     /// `<property>` pairs and similar metadata, in input order.
     pub properties: Vec<(String, String)>,
+    /// Files to attach to the execution (junit `[[ATTACHMENT|path]]` lines), resolved by the
+    /// parser (relative to the report file).
+    pub attachments: Vec<std::path::PathBuf>,
 }
 
 /// The overall verdict of a [`TestResult`], derived from its attempts.
@@ -166,6 +182,7 @@ impl TestResult {
             origin: Origin::default(),
             attempts: vec![attempt],
             properties: Vec::new(),
+            attachments: Vec::new(),
         }
     }
 
@@ -188,6 +205,7 @@ impl TestResult {
             origin: Origin::default(),
             attempts,
             properties: Vec::new(),
+            attachments: Vec::new(),
         })
     }
 
@@ -228,9 +246,10 @@ impl TestResult {
         &self.attempts[self.attempts.len() - 1]
     }
 
-    /// The earliest known start of any attempt.
+    /// The earliest known start of any attempt (an attempt without a start starts its
+    /// duration before its stop, or at its stop).
     pub fn started(&self) -> Option<DateTime<Utc>> {
-        self.attempts.iter().filter_map(|a| a.started).min()
+        self.attempts.iter().filter_map(Attempt::start).min()
     }
 
     /// The latest known stop of any attempt.

@@ -16,7 +16,7 @@ use super::journal::JournalMode;
 /// let options = Options::new().dry_run(true).journal(JournalMode::Auto);
 /// assert!(options.is_dry_run());
 /// ```
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct Options {
     pub(crate) dry_run: bool,
     pub(crate) started: Option<DateTime<Utc>>,
@@ -26,7 +26,30 @@ pub struct Options {
     pub(crate) receipt: Option<PathBuf>,
     pub(crate) url: Option<String>,
     pub(crate) timeout: Option<Duration>,
+    pub(crate) one_call_executions: bool,
+    pub(crate) attachment_limit: u64,
 }
+
+impl Default for Options {
+    fn default() -> Self {
+        Self {
+            dry_run: false,
+            started: None,
+            concurrent_wait: None,
+            journal: JournalMode::Off,
+            resume: None,
+            receipt: None,
+            url: None,
+            timeout: None,
+            one_call_executions: true,
+            attachment_limit: DEFAULT_ATTACHMENT_LIMIT,
+        }
+    }
+}
+
+/// The largest file attached to an execution by default (5 MiB); larger ones are left out
+/// with a warning.
+pub const DEFAULT_ATTACHMENT_LIMIT: u64 = 5 * 1024 * 1024;
 
 impl Options {
     /// The defaults.
@@ -87,6 +110,21 @@ impl Options {
     /// default 120 s).
     pub fn timeout(mut self, timeout: Option<Duration>) -> Self {
         self.timeout = timeout;
+        self
+    }
+
+    /// On Kiwi ≥ 15.3, make each new execution with `TestExecution.create` (status, dates and
+    /// tester in the one call) instead of `TestRun.add_case` + `TestExecution.update`
+    /// (default true; false keeps the 12.4 path everywhere, to compare).
+    pub fn one_call_executions(mut self, on: bool) -> Self {
+        self.one_call_executions = on;
+        self
+    }
+
+    /// The largest file attached to an execution, in bytes (default
+    /// [`DEFAULT_ATTACHMENT_LIMIT`]); larger ones are left out with a warning.
+    pub fn attachment_limit(mut self, bytes: u64) -> Self {
+        self.attachment_limit = bytes;
         self
     }
 

@@ -14,7 +14,8 @@ use super::comment::Merged;
 use super::comments::{self, Pending};
 use super::create::{self, Target};
 use super::error::ReportError;
-use super::executions::Seen;
+use super::executions::{self, Seen};
+use super::extras;
 use super::failures::Failures;
 use super::journal::Journal;
 use super::model::{TestResult, Verdict};
@@ -48,6 +49,10 @@ pub struct Reporter {
     not_passed: HashSet<String>,
     /// The summaries of names over 255 characters (a prefix and a hash), and their full names.
     long_names: HashMap<String, String>,
+    /// Properties, links and attachments sent so far.
+    sent_extras: extras::Sent,
+    /// What the server could not hold.
+    left_out: LeftOut,
     summary: Summary,
     started: Instant,
     requests_at_start: u64,
@@ -97,7 +102,7 @@ impl Reporter {
         let started = Instant::now();
         let requests_at_start = client.request_count();
         let (reference, existing) = resolve::read(&client, &settings).await?;
-        let target = create::target(&client, &settings, &options, existing).await?;
+        let target = create::target(&client, &settings, &options, existing, reference.caps).await?;
         for record in &target.records {
             debug!("{}", record.verbose_line());
         }
@@ -123,6 +128,8 @@ impl Reporter {
             case_of: HashMap::new(),
             not_passed: HashSet::new(),
             long_names: HashMap::new(),
+            sent_extras: extras::Sent::default(),
+            left_out: LeftOut::default(),
             summary,
             started,
             requests_at_start,
@@ -228,50 +235,63 @@ impl Reporter {
         self.case_of
             .extend(case_ids.iter().map(|(s, id)| (s.clone(), *id)));
         // Plan and run membership of the cases not seen before.
-        let executions = self
+        let placement = self
             .place(&case_ids, &missing, unseen.len(), &mut failed)
             .await?;
+        let now = Utc::now();
 
-        // Statuses, dates and comments.
+        // Statuses and dates (a new execution: made with them), comments, extras.
         let mut updates = Vec::new();
         let mut update_owner = Vec::new();
-        let mut pending = Vec::new();
+        let mut creates = Vec::new();
+        let mut texts: Vec<(String, String)> = Vec::new();
         for summary in &order {
             if failed.contains(summary) {
                 continue;
             }
             let group = &groups[summary];
             let merged = Merged::new(group.clone());
-            let exec_ids = match self.seen.get(summary) {
-                Some(seen) => seen.executions.clone(),
-                None => match executions.get(summary) {
-                    Some(ids) => ids.clone(),
-                    None if writes => continue,
-                    None => Vec::new(),
+            let (exec_ids, create) = match self.seen.get(summary) {
+                Some(seen) => (seen.executions.clone(), None),
+                None => match (
+                    placement.executions.get(summary),
+                    placement.to_create.get(summary),
+                ) {
+                    (Some(ids), _) => (ids.clone(), None),
+                    (None, Some(create)) => (Vec::new(), Some(*create)),
+                    (None, None) if writes => continue,
+                    (None, None) => (Vec::new(), None),
                 },
             };
-            let (seen, changed) =
-                Seen::after(self.seen.get(summary), exec_ids, merged.status(), group);
-            if changed && writes {
+            let (seen, changed) = Seen::after(
+                self.seen.get(summary),
+                exec_ids,
+                merged.status(),
+                group,
+                now,
+            );
+            if writes {
                 let status = self.reference.status(seen.status)?;
-                for call in seen.update_calls(status, self.settings.default_tester) {
-                    updates.push(call);
-                    update_owner.push(summary.clone());
+                match (create, self.target.run, self.target.build) {
+                    (Some((case, version)), Some(run), Some(build)) => {
+                        let tester = self.settings.default_tester.or(self.reference.me);
+                        creates.push((
+                            summary.clone(),
+                            seen.new_execution(run, case, build, status, version, tester),
+                        ));
+                    }
+                    _ if changed => {
+                        for call in seen.update_calls(status, self.settings.default_tester) {
+                            updates.push(call);
+                            update_owner.push(summary.clone());
+                        }
+                    }
+                    _ => {}
                 }
             }
-            let comment = merged
-                .comment()
-                .map(|text| match self.long_names.get(summary) {
-                    Some(full) => format!("{full}\n\n{text}"),
-                    None => text,
-                });
-            if let Some(text) = comment {
+            if let Some(text) = self.comment_text(summary, &merged, group) {
                 if writes {
-                    pending.extend(seen.executions.iter().map(|id| Pending {
-                        summary: summary.clone(),
-                        execution: *id,
-                        text: text.clone(),
-                    }));
+                    texts.push((summary.clone(), text));
                 } else {
                     self.summary.comments_added += 1;
                 }
@@ -283,25 +303,47 @@ impl Reporter {
         }
 
         if writes {
-            // Statuses and dates: retry-safe, sent on their own so the client may retry them.
-            for (answer, owner) in self
-                .client
-                .send_all(updates)
-                .await
-                .into_iter()
-                .zip(update_owner)
-            {
+            // Statuses and dates: retry-safe, sent on their own so the client may retry them;
+            // new executions at the same time.
+            let run = self.target.run.unwrap_or(TestRunId::new(0));
+            let (answers, made) = tokio::join!(
+                self.client.send_all(updates),
+                executions::create(&self.client, run, creates, &placement.known, &mut failed),
+            );
+            for (answer, owner) in answers.into_iter().zip(update_owner) {
                 if let Err(e) = answer {
                     failed.note(&owner, e.to_string());
                 }
             }
+            for (summary, execution) in made {
+                if let Some(seen) = self.seen.get_mut(&summary) {
+                    seen.executions = vec![execution];
+                }
+            }
             // Comments: re-reporting into an existing run skips those an execution has.
+            let mut pending: Vec<Pending> = texts
+                .into_iter()
+                .filter(|(summary, _)| !failed.contains(summary))
+                .flat_map(|(summary, text)| {
+                    let executions = self
+                        .seen
+                        .get(&summary)
+                        .map(|s| s.executions.clone())
+                        .unwrap_or_default();
+                    executions.into_iter().map(move |execution| Pending {
+                        summary: summary.clone(),
+                        execution,
+                        text: text.clone(),
+                    })
+                })
+                .collect();
             if self.target.run_existed && !pending.is_empty() {
                 pending = comments::drop_existing(&self.client, pending, &mut failed).await;
             }
             let sent = pending.len();
             comments::add(&self.client, pending, &mut failed).await;
             self.summary.comments_added += sent;
+            self.send_extras(&order, &groups, &mut failed).await;
         }
         for summary in &order {
             if let Some(error) = failed.take(summary) {
@@ -337,6 +379,16 @@ impl Reporter {
     /// notes added; removes the journal when everything landed (else updates it); writes the
     /// receipt; returns the summary.
     pub async fn finish(mut self) -> Result<Summary, ReportError> {
+        let left = &self.left_out;
+        if left.properties_in_comments + left.properties + left.attachments > 0 {
+            let (major, minor) = self.reference.caps.version;
+            info!(
+                "Kiwi TCMS {major}.{minor} keeps no execution properties or attachments (they \
+                 came in 15.3): {} properties went into comments, {} of passed results and {} \
+                 attachments were left out",
+                left.properties_in_comments, left.properties, left.attachments
+            );
+        }
         if !self.long_names.is_empty() {
             warn!(
                 "{} test name(s) longer than {MAX_SUMMARY_CHARS} characters are cases named by a \
@@ -345,7 +397,13 @@ impl Reporter {
             );
         }
         if let (Some(run), false) = (self.target.run, self.options.dry_run) {
-            let stop = self.latest_stop.unwrap_or_else(Utc::now).max(Utc::now());
+            // The run spans what the input says (an old file does not make a run weeks long);
+            // a run that existed keeps its later stop; without dates, now.
+            let stop = match (self.latest_stop, self.target.run_existed) {
+                (Some(stop), false) => stop,
+                (Some(stop), true) => self.target.run_stop.map_or(stop, |s| s.max(stop)),
+                (None, _) => Utc::now(),
+            };
             let mut update = TestRunUpdate {
                 stop_date: Some(stop),
                 ..TestRunUpdate::default()
@@ -460,6 +518,111 @@ impl Reporter {
         }
     }
 
+    /// The execution's comment: the merged failure text, the full name of a long name, and,
+    /// where the server cannot hold them, the properties and attachments.
+    fn comment_text(
+        &mut self,
+        summary: &str,
+        merged: &Merged<'_>,
+        group: &[&TestResult],
+    ) -> Option<String> {
+        let mut text = merged.comment();
+        let caps = self.reference.caps;
+        let mut properties: Vec<(String, String)> = Vec::new();
+        for r in group {
+            for p in &r.properties {
+                if !properties.contains(p) {
+                    properties.push(p.clone());
+                }
+            }
+        }
+        if !caps.properties && !properties.is_empty() {
+            match &mut text {
+                Some(t) => {
+                    t.push_str("\n\nProperties:");
+                    for (k, v) in &properties {
+                        t.push_str(&format!("\n  {k} = {v}"));
+                    }
+                    self.left_out.properties_in_comments += properties.len();
+                }
+                None => self.left_out.properties += properties.len(),
+            }
+        }
+        let attachments: Vec<&std::path::PathBuf> =
+            group.iter().flat_map(|r| &r.attachments).collect();
+        if !caps.execution_attachments && !attachments.is_empty() {
+            if let Some(t) = &mut text {
+                t.push_str("\n\nAttachments (not uploaded: the server keeps none for executions):");
+                for a in &attachments {
+                    t.push_str(&format!("\n  {}", a.display()));
+                }
+            }
+            self.left_out.attachments += attachments.len();
+        }
+        text.map(|text| match self.long_names.get(summary) {
+            Some(full) => format!("{full}\n\n{text}"),
+            None => text,
+        })
+    }
+
+    /// Properties, CI links and attachments of the cases of this batch that landed.
+    async fn send_extras(
+        &mut self,
+        order: &[String],
+        groups: &HashMap<String, Vec<&TestResult>>,
+        failed: &mut Failures,
+    ) {
+        let Some(run) = self.target.run else {
+            return;
+        };
+        let caps = self.reference.caps;
+        let job_url = self.settings.ci.as_ref().and_then(|c| c.job_url.clone());
+        let mut work = extras::Work::default();
+        for summary in order {
+            if failed.contains(summary) {
+                continue;
+            }
+            let Some(seen) = self.seen.get(summary) else {
+                continue;
+            };
+            let group = &groups[summary];
+            for execution in &seen.executions {
+                if caps.properties {
+                    let mut properties: Vec<(String, String)> = group
+                        .iter()
+                        .flat_map(|r| r.properties.iter().cloned())
+                        .collect();
+                    if let Some(profile) = &self.settings.profile {
+                        properties.extend(profile.properties());
+                    }
+                    for (name, value) in properties {
+                        work.properties
+                            .push((summary.clone(), *execution, name, value));
+                    }
+                }
+                if job_url.is_some() && seen.status != KiwiStatus::Passed {
+                    work.links.push((summary.clone(), *execution));
+                }
+                if caps.execution_attachments {
+                    for r in group {
+                        for path in &r.attachments {
+                            work.attachments
+                                .push((summary.clone(), *execution, path.clone()));
+                        }
+                    }
+                }
+            }
+        }
+        let ctx = extras::Context {
+            client: &self.client,
+            run,
+            run_existed: self.target.run_existed,
+            job_url: job_url.as_deref(),
+            attachment_limit: self.options.attachment_limit,
+        };
+        extras::send(&ctx, work, &mut self.sent_extras, failed).await;
+    }
+
     /// What new cases are created with.
     fn new_cases(&self) -> Result<NewCases, ReportError> {
         let (Some(product), Some(category)) = (self.target.product, self.target.category) else {
@@ -477,54 +640,83 @@ impl Reporter {
         })
     }
 
-    /// Adds the cases to the plan and the run where they are missing; returns the executions
-    /// of each case in the run. In a dry run, counts the executions it would add.
+    /// Adds the cases to the plan and, on the 12.4 path, to the run where they are missing.
+    /// In a dry run, counts the executions it would add.
     async fn place(
         &mut self,
         case_ids: &HashMap<String, TestCaseId>,
         created: &[String],
         unseen: usize,
         failed: &mut Failures,
-    ) -> Result<HashMap<String, Vec<TestExecutionId>>, ReportError> {
+    ) -> Result<Placement, ReportError> {
         let (Some(plan), Some(run)) = (self.target.plan, self.target.run) else {
             // A dry run that would create the run: every case gets an execution.
             self.summary.executions_created += unseen;
-            return Ok(HashMap::new());
+            return Ok(Placement::default());
         };
         let existing: Vec<TestCaseId> = case_ids
             .iter()
             .filter(|(summary, _)| !created.contains(summary))
             .map(|(_, id)| *id)
             .collect();
-        let (in_plan, mut in_run) = cases::membership(&self.client, plan, run, &existing).await?;
+        let profiles = self
+            .reference
+            .caps
+            .properties
+            .then_some(self.settings.profile.as_ref());
+        let mut membership =
+            cases::membership(&self.client, plan, run, &existing, profiles).await?;
         let mut ids: Vec<TestCaseId> = case_ids.values().copied().collect();
         ids.sort();
         let to_plan: Vec<TestCaseId> = ids
             .iter()
-            .filter(|id| !in_plan.contains(id))
+            .filter(|id| !membership.in_plan.contains(id))
             .copied()
             .collect();
-        let to_run: Vec<TestCaseId> = ids
+        let new_to_run: Vec<TestCaseId> = ids
             .iter()
-            .filter(|id| !in_run.contains_key(id))
+            .filter(|id| !membership.in_run.contains_key(id))
             .copied()
             .collect();
-        let would_create = unseen - case_ids.len();
-        self.summary.executions_created += to_run.len();
+        self.summary.executions_created += new_to_run.len() + (unseen - case_ids.len());
         if self.options.dry_run {
-            self.summary.executions_created += would_create;
-            return Ok(HashMap::new());
+            return Ok(Placement::default());
         }
+        let one_call = self.one_call();
+        let (to_run, history_of) = if one_call {
+            (Vec::new(), new_to_run)
+        } else {
+            (new_to_run, Vec::new())
+        };
         let names: HashMap<TestCaseId, String> =
             case_ids.iter().map(|(s, id)| (*id, s.clone())).collect();
-        let added = cases::add(&self.client, plan, run, &to_plan, &to_run, &names, failed).await;
+        let additions = cases::Additions {
+            to_plan: &to_plan,
+            to_run: &to_run,
+            history_of: &history_of,
+        };
+        let (added, versions) =
+            cases::add(&self.client, (plan, run), additions, &names, failed).await;
         for (case, execs) in added {
-            in_run.entry(case).or_default().extend(execs);
+            membership.in_run.entry(case).or_default().extend(execs);
         }
-        Ok(case_ids
-            .iter()
-            .filter_map(|(s, id)| in_run.get(id).map(|e| (s.clone(), e.clone())))
-            .collect())
+        let mut placement = Placement {
+            known: membership.known,
+            ..Placement::default()
+        };
+        for (summary, id) in case_ids {
+            if let Some(execs) = membership.in_run.get(id) {
+                placement.executions.insert(summary.clone(), execs.clone());
+            } else if let Some(version) = versions.get(id) {
+                placement.to_create.insert(summary.clone(), (*id, *version));
+            }
+        }
+        Ok(placement)
+    }
+
+    /// True when new executions are made with `TestExecution.create`.
+    fn one_call(&self) -> bool {
+        self.options.one_call_executions && self.reference.caps.execution_create
     }
 
     fn write_journal(&self, parsed: usize, not_reported: usize) {
@@ -542,6 +734,28 @@ impl Reporter {
             warn!("cannot write the journal {}: {e}", path.display());
         }
     }
+}
+
+/// What the server could not hold (reported once, at `-v`).
+#[derive(Debug, Default)]
+struct LeftOut {
+    /// Properties written into comments instead.
+    properties_in_comments: usize,
+    /// Properties of results without a comment, not recorded.
+    properties: usize,
+    /// Attachments not uploaded.
+    attachments: usize,
+}
+
+/// Where the cases of a batch are in the run.
+#[derive(Debug, Default)]
+struct Placement {
+    /// The executions of cases already in the run (or added by `TestRun.add_case`).
+    executions: HashMap<String, Vec<TestExecutionId>>,
+    /// Cases whose execution is made with `TestExecution.create`, and their history version.
+    to_create: HashMap<String, (TestCaseId, i64)>,
+    /// Every execution of these cases in the run before, whoever's.
+    known: HashSet<TestExecutionId>,
 }
 
 /// The web page of a run.

@@ -7,8 +7,8 @@ use std::collections::HashMap;
 use super::error::ReportError;
 use super::settings::Settings;
 use super::status::{KiwiStatus, ServerStatus, resolve_status};
-use crate::client::Client;
-use crate::ids::{PriorityId, ProductId, TestCaseStatusId, TestExecutionStatusId};
+use crate::client::{Client, ServerVersion};
+use crate::ids::{PriorityId, ProductId, TestCaseStatusId, TestExecutionStatusId, UserId};
 use crate::models::{
     Priorities, Product, Products, TestCaseStatuses, TestExecutionStatuses, TestPlan, TestPlans,
     TestRun, TestRuns, Users,
@@ -25,6 +25,35 @@ pub(crate) struct Reference {
     pub(crate) priority: PriorityId,
     /// The status new cases get: `CONFIRMED`, else the first confirmed one.
     pub(crate) confirmed: TestCaseStatusId,
+    /// What the server can hold.
+    pub(crate) caps: Capabilities,
+    /// The logged-in user (read on servers with `TestExecution.create`).
+    pub(crate) me: Option<UserId>,
+}
+
+/// What a server can hold, by its version.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub(crate) struct Capabilities {
+    /// The server's version, as it wrote it.
+    pub(crate) version: (u32, u32),
+    /// `TestExecution.create` (15.3): one call per result.
+    pub(crate) execution_create: bool,
+    /// Execution and run properties (15.3).
+    pub(crate) properties: bool,
+    /// Execution attachments (15.3).
+    pub(crate) execution_attachments: bool,
+}
+
+impl Capabilities {
+    pub(crate) fn of(version: &ServerVersion) -> Self {
+        let v153 = version.at_least(15, 3);
+        Self {
+            version: version.major_minor(),
+            execution_create: v153,
+            properties: v153,
+            execution_attachments: v153,
+        }
+    }
 }
 
 /// What the settings name, as it exists on the server.
@@ -48,7 +77,13 @@ pub(crate) async fn read(
         (None, None) => Some(settings.require_product()?.to_owned()),
         _ => None,
     };
+    // Log in first (the one request that also reads the server's version), so that the batch
+    // can ask for what this server needs.
+    let caps = Capabilities::of(&client.server_version().await?);
     let mut batch = Batch::new();
+    // `TestExecution.create` does not default the tester to the caller: read who that is.
+    let me = (caps.execution_create && settings.default_tester.is_none())
+        .then(|| batch.push(Users::me_call()));
     let statuses = batch.push(TestExecutionStatuses::filter_call(Query::new()));
     let priorities = batch.push(Priorities::filter_call(Query::new().eq("is_active", true)));
     let case_statuses = batch.push(TestCaseStatuses::filter_call(Query::new()));
@@ -158,11 +193,17 @@ pub(crate) async fn read(
             Existing::Product(name, products.iter().map(|p| p.id).min())
         }
     };
+    let me = match me {
+        Some(slot) => answers.take(slot)?.first().map(|u| u.id),
+        None => None,
+    };
     Ok((
         Reference {
+            me,
             statuses: ids,
             priority,
             confirmed,
+            caps,
         },
         existing,
     ))

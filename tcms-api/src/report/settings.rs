@@ -3,6 +3,7 @@
 
 use std::collections::HashMap;
 
+use super::ci::CiInfo;
 use super::profile::Profile;
 use crate::env::EnvVars;
 use crate::ids::{TestPlanId, TestRunId, UserId};
@@ -67,6 +68,8 @@ pub struct Settings {
     pub run_key: Option<String>,
     /// `TCMS_PROFILE`: the configuration the results belong to.
     pub profile: Option<Profile>,
+    /// The CI job the report runs in, if any (commit, branch or tag, job URL, runner OS).
+    pub ci: Option<CiInfo>,
     /// Product name from the chain in [`EnvVars::PRODUCT_CHAIN`].
     pub product: Option<Sourced>,
     /// Version from the chain in [`EnvVars::VERSION_CHAIN`].
@@ -129,6 +132,7 @@ impl Settings {
             .get(EnvVars::TCMS_PREFIX)
             .cloned()
             .unwrap_or_else(|| plugin.prefix.clone());
+        let ci = CiInfo::from_vars(&raw);
         let env: HashMap<String, String> = raw
             .into_iter()
             .filter(|(_, v)| !v.trim().is_empty())
@@ -176,6 +180,7 @@ impl Settings {
         Ok(Self {
             run_key,
             profile,
+            ci,
             prefix,
             run_id: id(EnvVars::TCMS_RUN_ID)?.map(TestRunId::new),
             plan_id: id(EnvVars::TCMS_PLAN_ID)?.map(TestPlanId::new),
@@ -212,9 +217,15 @@ impl Settings {
     }
 
     /// `{prefix} Results for {product}, {version}, {build}`, as tcms-api names it.
-    /// With a profile, ` [<profile>]` follows.
-    pub fn run_summary(&self, product: &str, version: &str, build: &str) -> String {
-        let profile = match &self.profile {
+    /// With a `profile`, ` [<profile>]` follows.
+    pub fn run_summary(
+        &self,
+        product: &str,
+        version: &str,
+        build: &str,
+        profile: Option<&Profile>,
+    ) -> String {
+        let profile = match profile {
             Some(p) => format!(" [{p}]"),
             None => String::new(),
         };
@@ -381,7 +392,7 @@ mod tests {
         let s = settings(&[]).unwrap();
         assert_eq!(s.plan_name("P", "v1"), "[junit.xml] Plan for P (v1)");
         assert_eq!(
-            s.run_summary("P", "v1", "b2"),
+            s.run_summary("P", "v1", "b2", None),
             "[junit.xml] Results for P, v1, b2"
         );
         let p = settings(&[("TCMS_PREFIX", "[ci]")]).unwrap();

@@ -13,6 +13,7 @@ impl Db {
     pub fn call(&mut self, method: &str, params: Value) -> Result<Value, String> {
         let (_, f) = METHODS
             .iter()
+            .chain(METHODS_15_3)
             .find(|(name, _)| *name == method)
             .ok_or_else(|| format!("the in-memory Kiwi TCMS has no method {method}"))?;
         f(self, &params).map_err(|fault| format!("{method}: {}", fault.message))

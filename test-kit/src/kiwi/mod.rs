@@ -42,6 +42,7 @@ use crate::fake::{DEFAULT_USERNAME, FakeKiwi, HandlerResult};
 mod args;
 mod handlers;
 mod inspect;
+mod kiwi16;
 mod lookup;
 mod named;
 
@@ -50,6 +51,7 @@ mod records;
 #[cfg(test)]
 mod tests;
 
+pub use kiwi16::{AttachmentRow, LinkRow, PropertyRow};
 pub use lookup::date_json;
 pub use records::*;
 
@@ -102,6 +104,14 @@ pub struct Db {
     pub comments: Vec<Comment>,
     /// Tag names; a tag's id is its position + 1.
     pub tags: Vec<String>,
+    /// Execution properties (15.3).
+    pub execution_properties: Vec<PropertyRow>,
+    /// Run properties (15.3).
+    pub run_properties: Vec<PropertyRow>,
+    /// Links on executions.
+    pub links: Vec<LinkRow>,
+    /// Attached files.
+    pub attachments: Vec<AttachmentRow>,
 }
 
 /// The in-memory server: a handle on the [`Db`] that the fake's handlers share.
@@ -146,6 +156,24 @@ const METHODS: &[(&str, Method)] = &[
     ("TestExecution.add_comment", Db::execution_add_comment),
     ("TestExecution.get_comments", Db::execution_get_comments),
     ("User.filter", Db::user_filter),
+    ("TestExecution.add_link", Db::execution_add_link),
+    ("TestExecution.get_links", Db::execution_get_links),
+    ("TestRun.add_attachment", Db::run_add_attachment),
+    ("TestCase.history", Db::case_history),
+];
+
+/// What Kiwi TCMS 15.3 added (answered when the fake emulates 15.3 or later).
+const METHODS_15_3: &[(&str, Method)] = &[
+    ("TestExecution.create", Db::execution_create),
+    ("TestExecution.add_property", Db::execution_add_property),
+    ("TestExecution.properties", Db::execution_properties),
+    ("TestExecution.add_attachment", Db::execution_add_attachment),
+    (
+        "TestExecution.list_attachments",
+        Db::execution_list_attachments,
+    ),
+    ("TestRun.add_property", Db::run_add_property),
+    ("TestRun.list_attachments", Db::run_list_attachments),
 ];
 
 impl Kiwi {
@@ -154,7 +182,9 @@ impl Kiwi {
         let kiwi = Self {
             db: Arc::new(Mutex::new(Db::fresh(fake.is_kiwi16()))),
         };
-        for (name, method) in METHODS {
+        let v153 = tcms_api::ServerVersion::parse(fake.version()).at_least(15, 3);
+        let methods = METHODS.iter().chain(METHODS_15_3.iter().filter(|_| v153));
+        for (name, method) in methods {
             let db = Arc::clone(&kiwi.db);
             let method = *method;
             fake.on(name, move |params| {
