@@ -22,8 +22,9 @@ fn script(name: &str, server: &tcms_test_kit::server::RealServer) -> Command {
     cmd
 }
 
+// `e2e` in the name: scripts/test runs the tests named so against every Kiwi TCMS it starts.
 #[tokio::test(flavor = "multi_thread")]
-async fn plan_runs_and_set_status_work_on_a_real_server() {
+async fn e2e_plan_runs_and_set_status_work_on_a_real_server() {
     let server = real_server().expect("real Kiwi");
     let client = Client::new(server.config()).unwrap();
     let product = unique_name("examples");

@@ -595,9 +595,10 @@ fn program_wraps_cargo_test_of_every_target() {
         landed.comments("checks::ignored_at_run_time"),
         ["WAIVED: no network"]
     );
+    let returns_failed = landed.comments("checks::returns_failed");
     assert!(
-        landed.comments("checks::returns_failed")[0]
-            .starts_with("FAILED: wrong answer\n\nwrong answer\nsecond line")
+        returns_failed[0].starts_with("FAILED: wrong answer\n\nwrong answer\nsecond line"),
+        "{returns_failed:?}"
     );
     assert!(landed.comments("plain::passes").is_empty());
     // Human output has no times: the stop is when the line was read.
