@@ -38,7 +38,8 @@
 //!   failed again). So a flaky test is `[Failed, Passed]` and a test that failed on every run is
 //!   `[Failed, Failed, ...]`.
 //! - **the case's own run**: no result element = `Passed`; `<failure>` = `Failed`; `<error>` =
-//!   `Error`; `<skipped>` = `Skipped`, except pytest's xfail (`type="pytest.xfail"`) = `Todo`.
+//!   `Error`; `<skipped>` = `Skipped`, pytest's xfail (`type="pytest.xfail"`) too (reported WAIVED, as
+//!   the official plugin does; [`JunitParser::with_expected_failures`] makes it `Todo`, PAUSED).
 //!   With several result elements the worst (by [`Outcome::severity`]) decides, the first one of
 //!   that outcome giving the message; the others are appended to the details.
 //! - **message**: the `message` attribute, else the `type` attribute. **details**: the element's
@@ -79,5 +80,5 @@ mod template;
 mod values;
 
 pub use error::{ParseError, ParseErrorKind};
-pub use parser::{JunitParser, STDIN};
+pub use parser::{ExpectedFailure, JunitParser, STDIN};
 pub use template::{ABSENT, SummaryTemplate, TemplateError, TemplateValues};

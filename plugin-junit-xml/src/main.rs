@@ -6,7 +6,7 @@ use std::process::ExitCode;
 use clap::Parser;
 use tcms_api::report::PluginInfo;
 use tcms_cli::{CliError, CommonArgs, Plugin, inputs};
-use tcms_junit_xml::{JunitParser, SummaryTemplate};
+use tcms_junit_xml::{ExpectedFailure, JunitParser, SummaryTemplate};
 
 /// Report junit.xml results into Kiwi TCMS: every file goes into one TestRun.
 ///
@@ -40,6 +40,11 @@ struct Args {
     #[arg(long)]
     no_suite_properties: bool,
 
+    /// What pytest's expected failures (xfail) are reported as: `waived` (as every skip, the
+    /// official plugin's way) or `paused` (a known failure, as TAP's `# TODO`).
+    #[arg(long, value_name = "STATUS", default_value = "waived")]
+    xfail: Xfail,
+
     #[command(flatten)]
     common: CommonArgs,
 }
@@ -58,13 +63,22 @@ impl Plugin for Args {
             .map_err(|e| CliError::Input(format!("--summary-template: {e}")))?;
         let inputs = inputs::resolve(&self.files).map_err(CliError::Input)?;
         let suite_properties = !self.no_suite_properties;
+        let xfail = match self.xfail {
+            Xfail::Waived => ExpectedFailure::Waived,
+            Xfail::Paused => ExpectedFailure::Paused,
+        };
         let parse = |input: &inputs::Input| {
             let reader = input
                 .open()
                 .map_err(|e| format!("{}: cannot open: {e}", input.name()))?;
+            let base_dir = (!input.is_stdin())
+                .then(|| input.path().parent().map(std::path::Path::to_owned))
+                .flatten();
             Ok(JunitParser::new(reader, input.name().to_owned())
                 .with_template(template.clone())
-                .with_suite_properties(suite_properties))
+                .with_suite_properties(suite_properties)
+                .with_expected_failures(xfail)
+                .with_base_dir(base_dir))
         };
         tcms_cli::block_on(tcms_cli::report_files(
             Self::info(),
@@ -74,6 +88,13 @@ impl Plugin for Args {
             || None,
         ))
     }
+}
+
+/// The values of `--xfail`.
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+enum Xfail {
+    Waived,
+    Paused,
 }
 
 fn main() -> ExitCode {

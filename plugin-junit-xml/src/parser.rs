@@ -4,7 +4,7 @@ use std::collections::VecDeque;
 use std::fs::File;
 use std::io::{self, BufRead, BufReader};
 use std::mem;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use chrono::{DateTime, TimeDelta, Utc};
@@ -57,6 +57,18 @@ pub struct JunitParser<R> {
     finished: bool,
     saw_root: bool,
     declared_encoding: Option<String>,
+    xfail: ExpectedFailure,
+    base_dir: Option<PathBuf>,
+}
+
+/// What an expected failure (pytest's xfail: `<skipped type="pytest.xfail">`) is reported as.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum ExpectedFailure {
+    /// Skipped: WAIVED, as the official plugin reports every skip (the default).
+    #[default]
+    Waived,
+    /// A known failure: PAUSED, as TAP's `# TODO`.
+    Paused,
 }
 
 impl JunitParser<BufReader<File>> {
@@ -67,7 +79,8 @@ impl JunitParser<BufReader<File>> {
         Ok(Self::new(
             BufReader::with_capacity(FILE_BUFFER, file),
             path.display().to_string(),
-        ))
+        )
+        .with_base_dir(path.parent().map(Path::to_owned)))
     }
 }
 
@@ -91,7 +104,22 @@ impl<R: BufRead> JunitParser<R> {
             finished: false,
             saw_root: false,
             declared_encoding: None,
+            xfail: ExpectedFailure::default(),
+            base_dir: None,
         }
+    }
+
+    /// What pytest's expected failures are reported as (default [`ExpectedFailure::Waived`]).
+    pub fn with_expected_failures(mut self, as_: ExpectedFailure) -> Self {
+        self.xfail = as_;
+        self
+    }
+
+    /// The directory relative `[[ATTACHMENT|path]]` lines are read from (the report file's;
+    /// default the current directory).
+    pub fn with_base_dir(mut self, dir: Option<PathBuf>) -> Self {
+        self.base_dir = dir.filter(|d| !d.as_os_str().is_empty());
+        self
     }
 
     /// Names test cases with `template` instead of the default.
@@ -581,6 +609,15 @@ impl<R: BufRead> JunitParser<R> {
                 }
             }
         }
+        let attachments = [&case.stdout, &case.stderr]
+            .into_iter()
+            .flatten()
+            .flat_map(|text| attachment_lines(text))
+            .map(|path| match &self.base_dir {
+                Some(dir) if Path::new(&path).is_relative() => dir.join(path),
+                _ => PathBuf::from(path),
+            })
+            .collect::<Vec<_>>();
         let main = main_attempt(
             &case.results,
             case.status.as_deref(),
@@ -604,8 +641,29 @@ impl<R: BufRead> JunitParser<R> {
             location: None,
         };
         result.properties = properties;
+        result.attachments = attachments;
+        if self.xfail == ExpectedFailure::Waived {
+            // In junit, `Todo` comes from pytest's xfail only.
+            for attempt in result.attempts_mut() {
+                if attempt.outcome == Outcome::Todo {
+                    attempt.outcome = Outcome::Skipped;
+                }
+            }
+        }
         result
     }
+}
+
+/// The paths of `[[ATTACHMENT|path]]` lines (the Jenkins JUnit attachments convention, which
+/// GitLab reads too) in captured output.
+fn attachment_lines(text: &str) -> Vec<String> {
+    text.lines()
+        .filter_map(|line| {
+            let rest = line.trim().strip_prefix("[[ATTACHMENT|")?;
+            let path = rest.strip_suffix("]]")?.trim();
+            (!path.is_empty()).then(|| path.to_owned())
+        })
+        .collect()
 }
 
 impl<R> std::fmt::Debug for JunitParser<R> {

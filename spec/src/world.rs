@@ -227,6 +227,14 @@ impl World {
             .ok_or_else(|| "no temporary directory".to_owned())
     }
 
+    /// A file of the scenario's own file system (attachments), by name.
+    pub fn data_file(&mut self, name: &str) -> Result<PathBuf, String> {
+        let dir = self.config_dir()?.path().join("data");
+        std::fs::create_dir_all(&dir)
+            .map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+        Ok(dir.join(name))
+    }
+
     /// The stand-ins for `~/.tcms.conf` and `/etc/tcms.conf`, in lookup order.
     pub fn config_files(&mut self) -> Result<(PathBuf, PathBuf), String> {
         let dir = self.config_dir()?.path();

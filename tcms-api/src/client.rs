@@ -641,7 +641,10 @@ impl Client {
                     self.quote(&other.to_string())
                 )));
             }
-            Some(Err(Error::Rpc(e))) => return Err(self.auth_error(e.message)),
+            Some(Err(Error::Rpc(e))) => {
+                debug!(user = cfg.username(), "Auth.login refused: {}", e.message);
+                return Err(self.auth_error(e.message));
+            }
             Some(Err(e)) => return Err(e),
             None => return Err(self.auth_error("no answer to Auth.login".into())),
         };
@@ -713,7 +716,7 @@ impl Client {
             let elapsed_ms = started.elapsed().as_millis() as u64;
             let (retry_after, error) = match result {
                 Ok(reply) => {
-                    debug!(method = label, elapsed_ms, attempt, "rpc ok");
+                    debug!(method = label, elapsed_ms, attempt, "rpc answered");
                     return Ok(reply);
                 }
                 Err(Fault::Final(e)) => return Err(e),
@@ -826,6 +829,13 @@ impl Client {
 
     fn transport_fault(&self, label: &str, e: reqwest::Error) -> Fault {
         let url = self.inner.endpoint.clone();
+        // rustls reading an http answer as a TLS record: no retry will help.
+        if url.starts_with("https://") && speaks_no_tls(&e) {
+            return Fault::Final(Error::NotTls {
+                method: label.to_owned(),
+                url,
+            });
+        }
         // A refused connection never reached the server: always safe to try again.
         let safe_always = e.is_connect();
         let error = if e.is_timeout() {
@@ -858,6 +868,23 @@ enum Fault {
         safe_always: bool,
         retry_after: Option<Duration>,
     },
+}
+
+/// True when a TLS handshake failed because the peer answered with something that is not TLS
+/// (an http server on the port).
+fn speaks_no_tls(e: &reqwest::Error) -> bool {
+    let mut source: Option<&(dyn std::error::Error + 'static)> = Some(e);
+    while let Some(err) = source {
+        let text = err.to_string();
+        if text.contains("InvalidContentType")
+            || text.contains("corrupt message")
+            || text.contains("wrong version number")
+        {
+            return true;
+        }
+        source = err.source();
+    }
+    false
 }
 
 /// Exponential backoff with full jitter: a random delay in [d/2, d], d = base * 2^(n-1) capped.
@@ -894,6 +921,10 @@ fn fill_error(results: &mut [Option<Result<Value, Error>>], indices: &[usize], e
 fn clone_error(e: &Error) -> Error {
     match e {
         Error::Rpc(r) => Error::Rpc(r.clone()),
+        Error::NotTls { method, url } => Error::NotTls {
+            method: method.clone(),
+            url: url.clone(),
+        },
         Error::Timeout {
             method,
             url,

@@ -26,6 +26,18 @@ pub enum Error {
         source: std::sync::Arc<reqwest::Error>,
     },
 
+    /// An `https://` URL points at a port where the server speaks plain http.
+    #[error(
+        "{method}: cannot reach {url}: the server does not speak TLS on this port; if it serves \
+         plain http there, use an http:// URL"
+    )]
+    NotTls {
+        /// The JSON-RPC method.
+        method: String,
+        /// The endpoint.
+        url: String,
+    },
+
     /// No answer within the configured timeout.
     #[error("{method}: no answer from {url} within {seconds:.1} s")]
     Timeout {

@@ -6,10 +6,10 @@ use std::time::Duration;
 use chrono::{DateTime, Utc};
 use clap::Args;
 use tcms_api::env::EnvVars;
-use tcms_api::report::{JournalMode, Options};
+use tcms_api::report::{DEFAULT_ATTACHMENT_LIMIT, JournalMode, Options};
 
 /// Options every plugin has.
-#[derive(Debug, Clone, Default, Args)]
+#[derive(Debug, Clone, Args)]
 pub struct CommonArgs {
     /// Print `added:`/`reuse:` lines for plan and run (as the Python plugins do); twice for
     /// debug logs of every request.
@@ -39,6 +39,15 @@ pub struct CommonArgs {
     #[arg(long, value_name = "FILE")]
     pub journal: Option<PathBuf>,
 
+    /// The largest file attached to an execution (`[[ATTACHMENT|path]]` lines; Kiwi TCMS
+    /// 15.3 and later), in bytes; larger ones are left out with a warning.
+    #[arg(long, value_name = "BYTES", default_value_t = DEFAULT_ATTACHMENT_LIMIT)]
+    pub attachment_limit: u64,
+
+    /// Also attach the report files themselves to the TestRun.
+    #[arg(long)]
+    pub attach_report: bool,
+
     /// Complete the run of an earlier report that did not land entirely: report the same
     /// input again into the run named by this journal. Nothing is duplicated: cases, executions
     /// and comments that landed before are found and kept.
@@ -61,6 +70,7 @@ impl CommonArgs {
             .resume(self.resume.clone())
             .receipt(self.receipt.clone())
             .url(self.url.clone())
+            .attachment_limit(self.attachment_limit)
             .timeout(
                 self.timeout
                     .filter(|s| s.is_finite() && *s > 0.0)

@@ -1,6 +1,7 @@
 //! Reporting file inputs: check everything, then report in chunks.
 
 use std::io::{IsTerminal, Write as _};
+use std::path::PathBuf;
 
 use chrono::{DateTime, Utc};
 use tcms_api::report::{PluginInfo, ReportError, Reporter, TestResult};
@@ -82,7 +83,24 @@ where
         }
     });
     let note = run_note();
-    let code = report_results(plugin, args, started, results, note, count).await;
+    let attach: Vec<(PathBuf, String)> = if args.attach_report {
+        inputs
+            .iter()
+            .map(|i| {
+                let name = if i.is_stdin() {
+                    format!("{}-stdin.txt", plugin.name)
+                } else {
+                    i.path()
+                        .file_name()
+                        .map_or_else(|| i.name().to_owned(), |n| n.to_string_lossy().into_owned())
+                };
+                (i.path().to_owned(), name)
+            })
+            .collect()
+    } else {
+        Vec::new()
+    };
+    let code = report_results(plugin, args, started, results, note, count, &attach).await;
     match second_pass_error {
         Some(e) => {
             eprintln!("{program}: the input changed while it was reported: {e}");
@@ -95,7 +113,8 @@ where
 /// Starts a reporter for `args` (`started`: the run's start date when the input says),
 /// reports `results` in chunks of a thousand (progress on stderr for more than one chunk of
 /// `total`), adds `note` to the run's notes, finishes, and prints what a report prints
-/// ([`output`]). Returns the exit code: 0 when every result landed, 1 otherwise.
+/// ([`output`]). `attach` are files attached to the run (`--attach-report`), with the names
+/// they get. Returns the exit code: 0 when every result landed, 1 otherwise.
 pub async fn report_results(
     plugin: PluginInfo,
     args: &CommonArgs,
@@ -103,6 +122,7 @@ pub async fn report_results(
     results: impl IntoIterator<Item = TestResult>,
     note: Option<String>,
     total: usize,
+    attach: &[(PathBuf, String)],
 ) -> u8 {
     let program = plugin.name.clone();
     let mut reporter = match Reporter::connect(plugin, args.options(started)).await {
@@ -134,6 +154,9 @@ pub async fn report_results(
         reporter.report(&chunk).await?;
         progress.update(done + chunk.len());
         progress.end();
+        for (path, name) in attach {
+            reporter.attach_to_run(path, Some(name)).await?;
+        }
         Ok::<(), ReportError>(())
     }
     .await;

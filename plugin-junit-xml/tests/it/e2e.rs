@@ -374,3 +374,189 @@ async fn eight_concurrent_shards_create_one_of_everything_and_share_one_run() {
         }
     }
 }
+
+/// The file of issue 12: testcase and suite properties, an `[[ATTACHMENT|…]]` line, an xfail,
+/// failures; reported inside a (GitHub Actions) CI environment. On Kiwi ≥ 15.3: execution
+/// properties, the attachment, run properties; on 12.4: the same data in comments and notes.
+/// Everywhere: WAIVED for the xfail and a link to the CI job on every failed execution.
+#[tokio::test]
+async fn e2e_extras_land_where_the_server_can_hold_them() {
+    let server = server();
+    let client = Client::new(server.config()).unwrap();
+    let version = client.server_version().await.unwrap();
+    let modern = version.at_least(15, 3);
+    let product = unique_name("junit-extras");
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("screen.txt"), "what the screen showed").unwrap();
+    let report = dir.path().join("report.xml");
+    std::fs::write(
+        &report,
+        r#"<?xml version="1.0" encoding="utf-8"?>
+<testsuites>
+  <testsuite name="pytest" tests="3" failures="1" skipped="1" timestamp="2026-11-01T10:00:00">
+    <properties><property name="python" value="3.12"/></properties>
+    <testcase classname="t.ui" name="test_login" time="1.5">
+      <properties><property name="browser" value="firefox"/></properties>
+      <failure message="button missing">AssertionError: button missing</failure>
+      <system-out>[[ATTACHMENT|screen.txt]]</system-out>
+    </testcase>
+    <testcase classname="t.ui" name="test_later" time="0.1">
+      <skipped type="pytest.xfail" message="known bug 12"/>
+    </testcase>
+    <testcase classname="t.ui" name="test_ok" time="0.2"/>
+  </testsuite>
+</testsuites>
+"#,
+    )
+    .unwrap();
+    let job = "https://github.example.com/org/repo/actions/runs/4242";
+    let receipt = dir.path().join("receipt.json");
+    let out = plugin(&server, &product)
+        .env("GITHUB_ACTIONS", "true")
+        .env("GITHUB_SHA", "feedbeef")
+        .env("GITHUB_REF_NAME", "main")
+        .env("GITHUB_REF_TYPE", "branch")
+        .env("GITHUB_SERVER_URL", "https://github.example.com")
+        .env("GITHUB_REPOSITORY", "org/repo")
+        .env("GITHUB_RUN_ID", "4242")
+        .env("RUNNER_OS", "Linux")
+        .arg("--receipt")
+        .arg(&receipt)
+        .arg("--attach-report")
+        .arg(&report)
+        .output()
+        .unwrap();
+    let log = text(&out);
+    assert_eq!(out.status.code(), Some(0), "{log}");
+    let receipt: Value = serde_json::from_str(&std::fs::read_to_string(&receipt).unwrap()).unwrap();
+    let run = receipt["run_id"].as_i64().unwrap();
+    let execs = rows(&client, "TestExecution.filter", json!({"run": run})).await;
+    let by = |summary: &str| {
+        execs
+            .iter()
+            .find(|e| e["case__summary"] == summary)
+            .unwrap_or_else(|| panic!("{summary} not in {execs:#?}"))
+            .clone()
+    };
+    let failed = by("t.ui.test_login");
+    let xfail = by("t.ui.test_later");
+    let passed = by("t.ui.test_ok");
+    assert_eq!(failed["status__name"], "FAILED");
+    assert_eq!(xfail["status__name"], "WAIVED", "xfail is a skip: WAIVED");
+    assert_eq!(passed["status__name"], "PASSED");
+    for e in [&failed, &xfail, &passed] {
+        assert!(
+            e["start_date"].is_string() && e["stop_date"].is_string(),
+            "{e}"
+        );
+    }
+    // The run spans the file's dates, not the time of reporting.
+    let runs = rows(&client, "TestRun.filter", json!({"pk": run})).await;
+    let stop = runs[0]["stop_date"].as_str().unwrap();
+    assert!(stop.starts_with("2026-11-01T10:00"), "run stop {stop}");
+
+    // A link to the job on the failed execution only.
+    let links = |e: &Value| {
+        let id = e["id"].clone();
+        let client = client.clone();
+        async move {
+            let links: Vec<Value> = client
+                .call("TestExecution.get_links", json!([{"execution": id}]))
+                .await
+                .unwrap();
+            links
+        }
+    };
+    let failed_links = links(&failed).await;
+    assert_eq!(failed_links.len(), 1, "{failed_links:?}");
+    assert_eq!(failed_links[0]["url"], job);
+    assert!(links(&passed).await.is_empty());
+    // The xfail did not pass either (WAIVED): it is linked too.
+    assert_eq!(links(&xfail).await.len(), 1);
+
+    // The report file on the run (every version).
+    let comments = |e: &Value| {
+        let id = e["id"].clone();
+        let client = client.clone();
+        async move {
+            let c: Vec<Value> = client
+                .call("TestExecution.get_comments", json!([id]))
+                .await
+                .unwrap();
+            c.iter()
+                .map(|c| c["comment"].as_str().unwrap_or_default().to_owned())
+                .collect::<Vec<_>>()
+        }
+    };
+    if modern {
+        let props: Vec<Value> = client
+            .call(
+                "TestExecution.properties",
+                json!([{"execution": failed["id"]}]),
+            )
+            .await
+            .unwrap();
+        let mut pairs: Vec<(String, String)> = props
+            .iter()
+            .map(|p| {
+                (
+                    p["name"].as_str().unwrap().to_owned(),
+                    p["value"].as_str().unwrap().to_owned(),
+                )
+            })
+            .collect();
+        pairs.sort();
+        assert_eq!(
+            pairs,
+            [
+                ("browser".to_owned(), "firefox".to_owned()),
+                ("python".to_owned(), "3.12".to_owned())
+            ]
+        );
+        let attachments: Vec<Value> = client
+            .call("TestExecution.list_attachments", json!([failed["id"]]))
+            .await
+            .unwrap();
+        assert_eq!(attachments.len(), 1, "{attachments:?}");
+        assert!(
+            attachments[0]["url"]
+                .as_str()
+                .unwrap()
+                .ends_with("screen.txt")
+        );
+        let run_attachments: Vec<Value> = client
+            .call("TestRun.list_attachments", json!([run]))
+            .await
+            .unwrap();
+        assert!(
+            run_attachments
+                .iter()
+                .any(|a| a["url"].as_str().unwrap().ends_with("report.xml")),
+            "{run_attachments:?}"
+        );
+        let run_props: Vec<Value> = client
+            .call("TestRun.properties", json!([{"run": run}]))
+            .await
+            .unwrap();
+        let has = |name: &str, value: &str| {
+            run_props
+                .iter()
+                .any(|p| p["name"] == name && p["value"] == value)
+        };
+        assert!(has("commit", "feedbeef"), "{run_props:?}");
+        assert!(has("job_url", job), "{run_props:?}");
+        assert!(has("os", "Linux"), "{run_props:?}");
+        let notes = runs[0]["notes"].as_str().unwrap();
+        assert!(!notes.contains("commit:"), "{notes}");
+    } else {
+        let text = comments(&failed).await.join("\n");
+        assert!(text.contains("browser = firefox"), "{text}");
+        assert!(text.contains("python = 3.12"), "{text}");
+        assert!(text.contains("screen.txt"), "{text}");
+        let notes = runs[0]["notes"].as_str().unwrap();
+        assert!(notes.contains("commit: feedbeef"), "{notes}");
+        assert!(notes.contains(&format!("job_url: {job}")), "{notes}");
+    }
+    let xfail_comment = comments(&xfail).await.join("\n");
+    assert!(xfail_comment.contains("known bug 12"), "{xfail_comment}");
+}

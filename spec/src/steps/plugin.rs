@@ -24,6 +24,7 @@ pub(super) const STEPS: &[(&str, StepFn)] = &[
         env_var_id,
     ),
     (r"the test results:", results),
+    (r"the file {Q} contains {Q}", data_file),
     (
         r"an? (passed|failed|error|skipped|todo) test result named {Q}",
         one_result,
@@ -113,11 +114,22 @@ fn text(record: &[(&str, &str)], column: &str) -> Option<String> {
 }
 
 /// Columns: `name`, `outcome` (`failed, passed` for attempts), and optionally `message`,
-/// `details`, `stdout`, `stderr`, `started`, `stopped`, `line`. The text columns go to the
-/// attempts that did not pass.
+/// `details`, `stdout`, `stderr`, `started`, `stopped`, `line`, `properties` (`k=v; k2=v2`),
+/// `attachments` (`a.log; b.png`: files made by `the file {Q} contains {Q}`). The text columns
+/// go to the attempts that did not pass.
 fn results(world: &mut World, args: &Args<'_>) -> Result<(), String> {
     const COLUMNS: &[&str] = &[
-        "name", "outcome", "message", "details", "stdout", "stderr", "started", "stopped", "line",
+        "name",
+        "outcome",
+        "message",
+        "details",
+        "stdout",
+        "stderr",
+        "started",
+        "stopped",
+        "line",
+        "properties",
+        "attachments",
     ];
     let mut parsed = Vec::new();
     for record in records(args.table()?)? {
@@ -150,8 +162,27 @@ fn results(world: &mut World, args: &Args<'_>) -> Result<(), String> {
                     .map_err(|_| format!("not a line number: {l}"))
             })
             .transpose()?;
-        let result = TestResult::with_attempts(name, attempts)
+        let mut result = TestResult::with_attempts(name, attempts)
             .ok_or_else(|| "a result needs at least one attempt".to_owned())?;
+        if let Some(properties) = text(&record, "properties") {
+            for pair in properties
+                .split(';')
+                .map(str::trim)
+                .filter(|p| !p.is_empty())
+            {
+                let (k, v) = pair
+                    .split_once('=')
+                    .ok_or_else(|| format!("a property is `name=value`, found `{pair}`"))?;
+                result
+                    .properties
+                    .push((k.trim().to_owned(), v.trim().to_owned()));
+            }
+        }
+        if let Some(files) = text(&record, "attachments") {
+            for file in files.split(';').map(str::trim).filter(|f| !f.is_empty()) {
+                result.attachments.push(world.data_file(file)?);
+            }
+        }
         parsed.push(result.with_origin(Origin {
             line,
             ..Origin::default()
@@ -159,6 +190,13 @@ fn results(world: &mut World, args: &Args<'_>) -> Result<(), String> {
     }
     world.results = parsed;
     Ok(())
+}
+
+/// Writes a file of the scenario's file system (an attachment).
+fn data_file(world: &mut World, args: &Args<'_>) -> Result<(), String> {
+    let path = world.data_file(args.get(1))?;
+    std::fs::write(&path, super::unescape(args.get(2)))
+        .map_err(|e| format!("cannot write {}: {e}", path.display()))
 }
 
 /// Adds one result (the results table replaces them all).

@@ -48,6 +48,29 @@ pub(super) const STEPS: &[(&str, StepFn)] = &[
     (r"the execution of {Q} has (\d+) comments?", comment_count),
     (r"the execution of {Q} has the comment {Q}", has_comment),
     (r"the comment on {Q} contains {Q}", comment_contains),
+    (
+        r"the execution of {Q} has the properties (.+)",
+        execution_properties,
+    ),
+    (
+        r"the execution of {Q} has no property",
+        no_execution_property,
+    ),
+    (r"the execution of {Q} has (\d+) links? to {Q}", link_count),
+    (
+        r"the execution of {Q} has the attachment {Q}",
+        has_attachment,
+    ),
+    (r"the execution of {Q} has no attachment", no_attachment),
+    (
+        r"the reported test run has the properties (.+)",
+        run_properties,
+    ),
+    (r"the reported test run has no property", no_run_property),
+    (
+        r"the notes of the reported test run contain {Q}",
+        run_notes_contain,
+    ),
     (r"the summary counts:", summary_counts),
     (r"the summary counts (\d+) flaky", summary_flaky),
     (
@@ -398,6 +421,156 @@ fn comment_contains(world: &mut World, args: &Args<'_>) -> Result<(), String> {
         Err(format!(
             "no comment contains the text; the comments: {found:?}"
         ))
+    }
+}
+
+/// `name=value, name=value` as a sorted list.
+fn pairs_list(text: &str) -> Vec<(String, String)> {
+    let mut out: Vec<(String, String)> = text
+        .split(", ")
+        .filter_map(|p| p.split_once('='))
+        .map(|(k, v)| (k.trim().to_owned(), v.trim().trim_matches('"').to_owned()))
+        .collect();
+    out.sort();
+    out
+}
+
+fn execution_property_list(world: &World, case: &str) -> Result<Vec<(String, String)>, String> {
+    let id = execution_of(world, case)?;
+    let mut found: Vec<(String, String)> = world
+        .kiwi()?
+        .db()
+        .execution_properties
+        .iter()
+        .filter(|p| p.owner == id)
+        .map(|p| (p.name.clone(), p.value.clone()))
+        .collect();
+    found.sort();
+    Ok(found)
+}
+
+fn execution_properties(world: &mut World, args: &Args<'_>) -> Result<(), String> {
+    let found = execution_property_list(world, args.get(1))?;
+    let wanted = pairs_list(args.get(2));
+    if found == wanted {
+        Ok(())
+    } else {
+        Err(format!("the execution has the properties {found:?}"))
+    }
+}
+
+fn no_execution_property(world: &mut World, args: &Args<'_>) -> Result<(), String> {
+    let found = execution_property_list(world, args.get(1))?;
+    if found.is_empty() {
+        Ok(())
+    } else {
+        Err(format!("the execution has the properties {found:?}"))
+    }
+}
+
+fn link_count(world: &mut World, args: &Args<'_>) -> Result<(), String> {
+    let id = execution_of(world, args.get(1))?;
+    let wanted: usize = args.get(2).parse().map_err(|_| "not a number")?;
+    let links: Vec<String> = world
+        .kiwi()?
+        .db()
+        .links
+        .iter()
+        .filter(|l| l.execution == id)
+        .map(|l| l.url.clone())
+        .collect();
+    let n = links.iter().filter(|u| *u == args.get(3)).count();
+    if n == wanted {
+        Ok(())
+    } else {
+        Err(format!("the execution has the links {links:?}"))
+    }
+}
+
+fn attachments_of(world: &World, case: &str) -> Result<Vec<String>, String> {
+    let id = execution_of(world, case)?;
+    Ok(world
+        .kiwi()?
+        .db()
+        .attachments
+        .iter()
+        .filter(|a| a.model == "TestExecution" && a.owner == id)
+        .map(|a| a.filename.clone())
+        .collect())
+}
+
+fn has_attachment(world: &mut World, args: &Args<'_>) -> Result<(), String> {
+    let found = attachments_of(world, args.get(1))?;
+    if found.iter().any(|f| f == args.get(2)) {
+        Ok(())
+    } else {
+        Err(format!("the execution has the attachments {found:?}"))
+    }
+}
+
+fn no_attachment(world: &mut World, args: &Args<'_>) -> Result<(), String> {
+    let found = attachments_of(world, args.get(1))?;
+    if found.is_empty() {
+        Ok(())
+    } else {
+        Err(format!("the execution has the attachments {found:?}"))
+    }
+}
+
+fn reported_run(world: &World) -> Result<i64, String> {
+    world
+        .summary()?
+        .run_id
+        .map(|r| r.get())
+        .ok_or_else(|| "the report has no run".to_owned())
+}
+
+fn run_property_list(world: &World) -> Result<Vec<(String, String)>, String> {
+    let run = reported_run(world)?;
+    let mut found: Vec<(String, String)> = world
+        .kiwi()?
+        .db()
+        .run_properties
+        .iter()
+        .filter(|p| p.owner == run)
+        .map(|p| (p.name.clone(), p.value.clone()))
+        .collect();
+    found.sort();
+    Ok(found)
+}
+
+fn run_properties(world: &mut World, args: &Args<'_>) -> Result<(), String> {
+    let found = run_property_list(world)?;
+    if found == pairs_list(args.get(1)) {
+        Ok(())
+    } else {
+        Err(format!("the run has the properties {found:?}"))
+    }
+}
+
+fn no_run_property(world: &mut World, _: &Args<'_>) -> Result<(), String> {
+    let found = run_property_list(world)?;
+    if found.is_empty() {
+        Ok(())
+    } else {
+        Err(format!("the run has the properties {found:?}"))
+    }
+}
+
+fn run_notes_contain(world: &mut World, args: &Args<'_>) -> Result<(), String> {
+    let run = reported_run(world)?;
+    let notes = world
+        .kiwi()?
+        .db()
+        .runs
+        .iter()
+        .find(|r| r.id == run)
+        .map(|r| r.notes.clone())
+        .unwrap_or_default();
+    if notes.contains(args.get(1)) {
+        Ok(())
+    } else {
+        Err(format!("the run's notes are {notes:?}"))
     }
 }
 

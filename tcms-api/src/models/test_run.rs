@@ -450,6 +450,11 @@ impl TestRuns<'_> {
         )
     }
 
+    /// `TestRun.properties(query)` (Kiwi ≥ 15.3): `[{"id", "run", "name", "value"}]`.
+    pub fn properties_call(query: Query) -> Call<Vec<Value>> {
+        filter_call("TestRun.properties", query)
+    }
+
     /// `TestRun.add_attachment(run_id, filename, b64content)`. Not idempotent.
     pub async fn add_attachment(
         &self,

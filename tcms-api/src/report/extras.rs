@@ -196,7 +196,7 @@ pub(crate) fn read_attachment(path: &Path, limit: u64) -> Option<(String, String
 
 /// A file name as Kiwi stores it (Django's `get_valid_filename`: spaces become `_`, only
 /// letters, digits, `-`, `_` and `.` are kept).
-fn sanitised(name: &str) -> String {
+pub(crate) fn sanitised(name: &str) -> String {
     name.trim()
         .replace(' ', "_")
         .chars()

@@ -214,6 +214,11 @@ impl TestResult {
         &self.attempts
     }
 
+    /// Every attempt, to change what the input's conventions mean (never empty).
+    pub fn attempts_mut(&mut self) -> &mut [Attempt] {
+        &mut self.attempts
+    }
+
     /// The first attempt (the only one, for most tests).
     pub fn first_attempt(&self) -> &Attempt {
         &self.attempts[0]

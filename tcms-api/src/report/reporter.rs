@@ -369,6 +369,42 @@ impl Reporter {
         Ok(())
     }
 
+    /// Attaches a file to the run (`TestRun.add_attachment`, every version), e.g. the report
+    /// file itself. Left out with a warning when it is missing or over
+    /// [`Options::attachment_limit`]; in a run that existed, a file of the same name already
+    /// attached (Kiwi 16) is not attached again.
+    pub async fn attach_to_run(
+        &mut self,
+        path: &std::path::Path,
+        name: Option<&str>,
+    ) -> Result<(), ReportError> {
+        let (Some(run), false) = (self.target.run, self.options.dry_run) else {
+            return Ok(());
+        };
+        let Some((filename, base64)) = extras::read_attachment(path, self.options.attachment_limit)
+        else {
+            return Ok(());
+        };
+        let filename = name.map_or(filename, str::to_owned);
+        if self.target.run_existed && self.reference.caps.version.0 >= 16 {
+            let listed = self
+                .client
+                .send(TestRuns::list_attachments_call(run))
+                .await
+                .unwrap_or_default();
+            if listed
+                .iter()
+                .any(|a| a.url.rsplit('/').next() == Some(extras::sanitised(&filename).as_str()))
+            {
+                return Ok(());
+            }
+        }
+        self.client
+            .send(TestRuns::add_attachment_call(run, &filename, &base64))
+            .await?;
+        Ok(())
+    }
+
     /// Adds a line to the run's notes, sent with [`Reporter::finish`] (e.g. why a TAP stream
     /// bailed out).
     pub fn add_run_note(&mut self, note: impl Into<String>) {

@@ -127,7 +127,7 @@ pub(crate) fn run(
         eprintln!("tcms-cargo-test: no test results to report");
         exit::OK
     } else {
-        report_results(results, common)?
+        report_results(results, common, &report)?
     };
     Ok(if code == 0 { ours } else { code })
 }
@@ -173,12 +173,21 @@ fn read_report(path: &Path) -> anyhow::Result<Vec<TestResult>> {
     Ok(results)
 }
 
-fn report_results(results: Vec<TestResult>, common: &CommonArgs) -> anyhow::Result<u8> {
+fn report_results(
+    results: Vec<TestResult>,
+    common: &CommonArgs,
+    report: &Path,
+) -> anyhow::Result<u8> {
     let started = results.iter().filter_map(TestResult::started).min();
     let total = results.len();
     let plugin = tcms_cargo_test::plugin_info();
+    let attach: Vec<(PathBuf, String)> = if common.attach_report {
+        vec![(report.to_owned(), "nextest-junit.xml".to_owned())]
+    } else {
+        Vec::new()
+    };
     Ok(tcms_cli::block_on(tcms_cli::report_results(
-        plugin, common, started, results, None, total,
+        plugin, common, started, results, None, total, &attach,
     ))?)
 }
 
