@@ -19,6 +19,11 @@ pub enum Feeding {
     AllAtOnce,
     /// One `report` call per result (live reporting).
     OneAtATime,
+    /// Live progress: every result planned, then each one running and reported in turn.
+    Live,
+    /// Every result planned, the first N running, nothing reported or finished (a run in
+    /// progress, or a process killed).
+    InProgress(usize),
 }
 
 /// The per-scenario state ("world") the steps read and change.
@@ -183,6 +188,20 @@ impl World {
                     for result in &results {
                         reporter.report(std::slice::from_ref(result)).await?;
                     }
+                }
+                Feeding::Live => {
+                    reporter.plan(&results).await?;
+                    for result in &results {
+                        let one = std::slice::from_ref(result);
+                        reporter.running(one).await?;
+                        reporter.report(one).await?;
+                    }
+                }
+                Feeding::InProgress(n) => {
+                    reporter.plan(&results).await?;
+                    let running = &results[..n.min(results.len())];
+                    reporter.running(running).await?;
+                    return Ok(reporter.summary().clone());
                 }
             }
             reporter.finish().await

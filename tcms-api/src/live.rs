@@ -27,10 +27,13 @@ use std::sync::mpsc as std_mpsc;
 use std::thread;
 use std::time::Duration;
 
+use std::collections::{HashMap, HashSet};
+
+use chrono::Utc;
 use tokio::sync::mpsc;
 use tokio::time::Instant;
 
-use crate::report::{Options, PluginInfo, Reporter, Summary, TestResult};
+use crate::report::{Attempt, Options, Outcome, PluginInfo, Reporter, Summary, TestResult};
 
 /// At most this many results go into one batch.
 pub const BATCH_SIZE: usize = 50;
@@ -40,6 +43,28 @@ pub const BATCH_INTERVAL: Duration = Duration::from_secs(1);
 
 type ThreadInit = Box<dyn FnOnce() -> Box<dyn Any> + Send>;
 type OnStart = Box<dyn FnOnce(&Reporter) + Send>;
+type OnProgress = Box<dyn FnMut(&Progress) + Send>;
+
+/// How long a test may run before its execution gets a comment saying so, by default
+/// (`TCMS_REPORT_SLOW`).
+pub const SLOW_AFTER: Duration = Duration::from_secs(60);
+
+/// Where a live report stands, for a progress display (after every batch sent).
+#[derive(Debug, Clone, Default)]
+pub struct Progress {
+    /// Tests announced as planned (names or counts).
+    pub planned: usize,
+    /// Results handed over.
+    pub submitted: usize,
+    /// Results sent to Kiwi.
+    pub reported: usize,
+    /// Tests running now.
+    pub running: usize,
+    /// HTTP requests sent so far.
+    pub requests: u64,
+    /// The engine's counts per status.
+    pub accepted: std::collections::BTreeMap<crate::report::KiwiStatus, usize>,
+}
 
 /// How a [`LiveReporter`] works: [`LiveOptions::new`] and the setters.
 pub struct LiveOptions {
@@ -50,6 +75,9 @@ pub struct LiveOptions {
     batch_interval: Duration,
     thread_init: Option<ThreadInit>,
     on_start: Option<OnStart>,
+    on_progress: Option<OnProgress>,
+    slow_after: Option<Duration>,
+    connection: Option<(crate::Client, crate::report::Settings)>,
 }
 
 impl fmt::Debug for LiveOptions {
@@ -77,7 +105,30 @@ impl LiveOptions {
             batch_interval: BATCH_INTERVAL,
             thread_init: None,
             on_start: None,
+            on_progress: None,
+            slow_after: Some(SLOW_AFTER),
+            connection: None,
         }
+    }
+
+    /// Reports with this client and these settings instead of loading the configuration and
+    /// reading the environment ([`Reporter::start`] instead of [`Reporter::connect`]).
+    pub fn with_client(mut self, client: crate::Client, settings: crate::report::Settings) -> Self {
+        self.connection = Some((client, settings));
+        self
+    }
+
+    /// A test still running after `after` gets a comment saying so, once (default
+    /// [`SLOW_AFTER`]; `None`: never), so a hang shows while it hangs.
+    pub fn slow_after(mut self, after: Option<Duration>) -> Self {
+        self.slow_after = after;
+        self
+    }
+
+    /// Called on the reporting thread after every batch sent (a progress display).
+    pub fn on_progress(mut self, f: impl FnMut(&Progress) + Send + 'static) -> Self {
+        self.on_progress = Some(Box::new(f));
+        self
     }
 
     /// Create the run at once (the harness: the run exists when the tests start), instead of
@@ -120,6 +171,10 @@ pub struct LiveReport {
     pub lost: usize,
     /// The journal kept for `--resume` when some results did not land.
     pub journal: Option<std::path::PathBuf>,
+    /// For each result sent, how long it took from [`Sink::send`] to Kiwi's answer.
+    pub latencies: Vec<Duration>,
+    /// True when [`Sink::interrupt`] ended the report.
+    pub interrupted: bool,
     /// What went wrong, one message each (logged nowhere: the caller prints them).
     pub errors: Vec<String>,
 }
@@ -141,8 +196,12 @@ impl LiveReport {
 /// What goes to the background thread.
 #[derive(Debug)]
 enum Msg {
-    Result(Box<TestResult>),
+    Result(Box<TestResult>, Instant),
+    Plan(Vec<TestResult>),
+    Planned(usize),
+    Started(Box<TestResult>),
     Note(String),
+    Interrupt(String),
 }
 
 /// A handle that queues results for a [`LiveReporter`] from any thread; never waits.
@@ -157,7 +216,37 @@ impl Sink {
     pub fn send(&self, result: TestResult) {
         self.count.fetch_add(1, Ordering::Relaxed);
         // A closed channel (the thread ended early) shows in the thread's report.
-        let _ = self.tx.send(Msg::Result(Box::new(result)));
+        let _ = self.tx.send(Msg::Result(Box::new(result), Instant::now()));
+    }
+
+    /// Announces the tests that will run: they go into the run as IDLE (only their names
+    /// matter), and count as planned.
+    pub fn plan(&self, tests: Vec<TestResult>) {
+        let _ = self.tx.send(Msg::Plan(tests));
+    }
+
+    /// Announces how many more tests will run, without their names (a TAP plan, libtest's
+    /// `running N tests`): the run's notes say how many of them landed.
+    pub fn planned(&self, count: usize) {
+        let _ = self.tx.send(Msg::Planned(count));
+    }
+
+    /// A test started (its first attempt's `started` says when): RUNNING until its result.
+    pub fn started(&self, test: TestResult) {
+        let _ = self.tx.send(Msg::Started(Box::new(test)));
+    }
+
+    /// Adds a line to the run's notes.
+    pub fn note(&self, note: impl Into<String>) {
+        let _ = self.tx.send(Msg::Note(note.into()));
+    }
+
+    /// The process is being stopped (`reason`: "SIGTERM"): what is queued is sent, the planned
+    /// tests that did not end are marked (BLOCKED if they never started, ERROR if they were
+    /// running), the run's notes say it was interrupted, and the run is finished. Wait for it
+    /// with [`LiveReporter::finish`] or [`Sink::wait_interrupted`].
+    pub fn interrupt(&self, reason: impl Into<String>) {
+        let _ = self.tx.send(Msg::Interrupt(reason.into()));
     }
 }
 
@@ -222,7 +311,7 @@ impl LiveReporter {
     /// run is finished; dropped when no run is created.
     pub fn add_run_note(&mut self, note: impl Into<String>) {
         if let Some(sink) = &self.sink {
-            let _ = sink.tx.send(Msg::Note(note.into()));
+            sink.note(note);
         }
     }
 
@@ -269,31 +358,99 @@ impl LiveReporter {
     }
 }
 
+/// What the reporting thread keeps between batches.
+#[derive(Default)]
+struct State {
+    /// Results of this batch, with when they were handed over.
+    results: Vec<(TestResult, Instant)>,
+    /// Tests to plan in this batch.
+    plan: Vec<TestResult>,
+    /// Tests that started in this batch.
+    started: Vec<TestResult>,
+    /// Every test planned, by name, and whether it ended.
+    planned: HashMap<String, TestResult>,
+    /// Tests announced by count only.
+    planned_count: usize,
+    /// Running tests: since when, and whether their slowness was commented.
+    running: HashMap<String, (TestResult, Instant, bool)>,
+    /// Names that have a result.
+    done: HashSet<String>,
+    /// Results sent.
+    reported: usize,
+    /// The last progress line written to the notes.
+    progress_line: Option<String>,
+    interrupted: Option<String>,
+    /// Notes that came before the run existed.
+    notes_before: Vec<String>,
+}
+
+impl State {
+    fn take(&mut self, msg: Msg, reporter: Option<&mut Reporter>, report: &mut LiveReport) {
+        match msg {
+            Msg::Result(r, at) => {
+                report.submitted += 1;
+                self.running.remove(&r.name);
+                self.done.insert(r.name.clone());
+                self.results.push((*r, at));
+            }
+            Msg::Plan(tests) => {
+                for t in tests {
+                    if self.planned.insert(t.name.clone(), t.clone()).is_none() {
+                        self.plan.push(t);
+                    }
+                }
+            }
+            Msg::Planned(n) => self.planned_count += n,
+            Msg::Started(t) => {
+                if !self.done.contains(&t.name) {
+                    self.running
+                        .insert(t.name.clone(), ((*t).clone(), Instant::now(), false));
+                    self.started.push(*t);
+                }
+            }
+            Msg::Note(note) => match reporter {
+                Some(r) => r.add_run_note(note),
+                None => self.notes_before.push(note),
+            },
+            Msg::Interrupt(reason) => self.interrupted = Some(reason),
+        }
+    }
+
+    fn is_empty(&self) -> bool {
+        self.results.is_empty() && self.plan.is_empty() && self.started.is_empty()
+    }
+
+    fn planned_total(&self) -> usize {
+        self.planned.len() + self.planned_count
+    }
+}
+
 async fn run(mut rx: mpsc::UnboundedReceiver<Msg>, mut options: LiveOptions) -> LiveReport {
     let mut report = LiveReport::default();
-    let mut batch: Vec<TestResult> = Vec::new();
-    let mut notes: Vec<String> = Vec::new();
+    let mut state = State::default();
     if !options.eager {
         loop {
             match rx.recv().await {
-                Some(Msg::Result(first)) => {
-                    report.submitted += 1;
-                    batch.push(*first);
+                Some(msg @ (Msg::Result(..) | Msg::Plan(_) | Msg::Started(_))) => {
+                    state.take(msg, None, &mut report);
                     break;
                 }
-                Some(Msg::Note(note)) => notes.push(note),
+                Some(msg) => state.take(msg, None, &mut report),
                 None => return report,
             }
         }
     }
-    let mut reporter = match Reporter::connect(options.plugin.clone(), options.report.clone()).await
-    {
+    let started = match options.connection.take() {
+        Some((client, settings)) => Reporter::start(client, settings, options.report.clone()).await,
+        None => Reporter::connect(options.plugin.clone(), options.report.clone()).await,
+    };
+    let mut reporter = match started {
         Ok(r) => r,
         Err(e) => {
             report.errors.push(format!("cannot start reporting: {e}"));
-            let mut lost = batch.len();
+            let mut lost = state.results.len();
             while let Some(msg) = rx.recv().await {
-                if let Msg::Result(_) = msg {
+                if let Msg::Result(..) = msg {
                     lost += 1;
                 }
             }
@@ -305,51 +462,68 @@ async fn run(mut rx: mpsc::UnboundedReceiver<Msg>, mut options: LiveOptions) -> 
     if let Some(on_start) = options.on_start.take() {
         on_start(&reporter);
     }
-    for note in notes {
+    for note in std::mem::take(&mut state.notes_before) {
         reporter.add_run_note(note);
     }
     let size = options.batch_size.max(1);
     let mut deadline = Instant::now() + options.batch_interval;
     loop {
-        while batch.len() < size {
+        while state.results.len() < size && state.interrupted.is_none() {
             match rx.try_recv() {
-                Ok(Msg::Result(r)) => {
-                    report.submitted += 1;
-                    batch.push(*r);
-                }
-                Ok(Msg::Note(note)) => reporter.add_run_note(note),
+                Ok(msg) => state.take(msg, Some(&mut reporter), &mut report),
                 Err(_) => break,
             }
         }
-        if batch.len() >= size {
-            send(&mut reporter, &mut batch, &mut report).await;
+        if state.interrupted.is_some() {
+            break;
+        }
+        if state.results.len() >= size {
+            send(&mut reporter, &mut state, &mut report, &mut options).await;
             deadline = Instant::now() + options.batch_interval;
             continue;
         }
-        let next = if batch.is_empty() {
-            rx.recv().await
+        // Wake up for the batch deadline, or to comment on a slow test.
+        let slow_check = slow_deadline(&state, options.slow_after);
+        let wake = if state.is_empty() {
+            slow_check
         } else {
-            match tokio::time::timeout_at(deadline, rx.recv()).await {
+            Some(slow_check.map_or(deadline, |s| s.min(deadline)))
+        };
+        let next = match wake {
+            None => rx.recv().await,
+            Some(at) => match tokio::time::timeout_at(at, rx.recv()).await {
                 Ok(next) => next,
                 Err(_) => {
-                    send(&mut reporter, &mut batch, &mut report).await;
+                    if !state.is_empty() && Instant::now() >= deadline {
+                        send(&mut reporter, &mut state, &mut report, &mut options).await;
+                    }
+                    comment_slow(&mut reporter, &mut state, options.slow_after).await;
                     continue;
                 }
-            }
+            },
         };
         match next {
-            Some(Msg::Result(r)) => {
-                if batch.is_empty() {
+            Some(msg) => {
+                if state.is_empty() {
                     deadline = Instant::now() + options.batch_interval;
                 }
-                report.submitted += 1;
-                batch.push(*r);
+                state.take(msg, Some(&mut reporter), &mut report);
             }
-            Some(Msg::Note(note)) => reporter.add_run_note(note),
             None => break,
         }
     }
-    send(&mut reporter, &mut batch, &mut report).await;
+    send(&mut reporter, &mut state, &mut report, &mut options).await;
+    if let Some(reason) = state.interrupted.clone() {
+        interrupt(&mut reporter, &mut state, &mut report, &reason).await;
+        report.interrupted = true;
+    }
+    let planned = state.planned_total();
+    if planned > 0 {
+        reporter.add_run_note(format!(
+            "{} of {planned} planned test(s) reported",
+            state.reported.min(planned)
+        ));
+    }
     report.journal = reporter.journal_path().map(ToOwned::to_owned);
     match reporter.finish().await {
         Ok(summary) => report.summary = Some(summary),
@@ -360,15 +534,168 @@ async fn run(mut rx: mpsc::UnboundedReceiver<Msg>, mut options: LiveOptions) -> 
     report
 }
 
-async fn send(reporter: &mut Reporter, batch: &mut Vec<TestResult>, report: &mut LiveReport) {
-    if batch.is_empty() {
+/// When the next running test becomes slow, if any will.
+fn slow_deadline(state: &State, slow_after: Option<Duration>) -> Option<Instant> {
+    let after = slow_after?;
+    state
+        .running
+        .values()
+        .filter(|(_, _, commented)| !commented)
+        .map(|(_, since, _)| *since + after)
+        .min()
+}
+
+/// Comments once on every test running longer than `slow_after`.
+async fn comment_slow(reporter: &mut Reporter, state: &mut State, slow_after: Option<Duration>) {
+    let Some(after) = slow_after else {
         return;
+    };
+    let now = Instant::now();
+    let mut slow = Vec::new();
+    for (name, (_, since, commented)) in state.running.iter_mut() {
+        if !*commented && now.duration_since(*since) >= after {
+            *commented = true;
+            slow.push(name.clone());
+        }
     }
-    if let Err(e) = reporter.report(batch).await {
-        report.lost += batch.len();
-        report
-            .errors
-            .push(format!("{} result(s) not reported: {e}", batch.len()));
+    for name in slow {
+        let text = format!(
+            "still running after {} s (reported while it runs, so that a hang shows)",
+            after.as_secs()
+        );
+        if let Err(e) = reporter.comment(&name, &text).await {
+            tracing::warn!("cannot comment on the slow test {name}: {e}");
+        }
     }
-    batch.clear();
+}
+
+/// Marks the planned tests that did not end: BLOCKED when they never started, ERROR when they
+/// were running; notes why.
+async fn interrupt(
+    reporter: &mut Reporter,
+    state: &mut State,
+    report: &mut LiveReport,
+    reason: &str,
+) {
+    let mut marks = Vec::new();
+    let now = Utc::now();
+    for (name, test) in &state.planned {
+        if state.done.contains(name) {
+            continue;
+        }
+        let running = state.running.contains_key(name);
+        let mut attempt = Attempt::new(if running {
+            Outcome::Error
+        } else {
+            Outcome::Skipped
+        });
+        attempt.message = Some(if running {
+            format!("interrupted while running ({reason})")
+        } else {
+            format!("not run: the test run was interrupted ({reason})")
+        });
+        attempt.started = state
+            .running
+            .get(name)
+            .and_then(|(t, _, _)| t.started())
+            .or(Some(now));
+        attempt.stopped = Some(now);
+        let mut result = TestResult::new(name.clone(), attempt);
+        result.origin = test.origin.clone();
+        marks.push(result);
+    }
+    reporter.add_run_note(format!(
+        "interrupted ({reason}): {} test(s) did not run to the end",
+        marks.len()
+    ));
+    if !marks.is_empty() {
+        let blocked: Vec<TestResult> = marks
+            .iter()
+            .filter(|r| r.last_attempt().outcome == Outcome::Skipped)
+            .cloned()
+            .collect();
+        let errors: Vec<TestResult> = marks
+            .into_iter()
+            .filter(|r| r.last_attempt().outcome != Outcome::Skipped)
+            .collect();
+        if let Err(e) = reporter.report_blocked(&blocked).await {
+            report
+                .errors
+                .push(format!("cannot mark the tests that did not run: {e}"));
+        }
+        if let Err(e) = reporter.report(&errors).await {
+            report
+                .errors
+                .push(format!("cannot mark the tests that were running: {e}"));
+        }
+    }
+}
+
+async fn send(
+    reporter: &mut Reporter,
+    state: &mut State,
+    report: &mut LiveReport,
+    options: &mut LiveOptions,
+) {
+    if !state.plan.is_empty() {
+        let plan = std::mem::take(&mut state.plan);
+        if let Err(e) = reporter.plan(&plan).await {
+            tracing::warn!("cannot show the planned tests yet: {e}");
+        }
+    }
+    // Tests that started and ended in this batch go straight to their result.
+    let started: Vec<TestResult> = std::mem::take(&mut state.started)
+        .into_iter()
+        .filter(|t| !state.done.contains(&t.name))
+        .collect();
+    if !started.is_empty()
+        && let Err(e) = reporter.running(&started).await
+    {
+        tracing::warn!("cannot show the running tests yet: {e}");
+    }
+    let batch = std::mem::take(&mut state.results);
+    if !batch.is_empty() {
+        let (results, times): (Vec<TestResult>, Vec<Instant>) = batch.into_iter().unzip();
+        match reporter.report(&results).await {
+            Ok(()) => {
+                let now = Instant::now();
+                report
+                    .latencies
+                    .extend(times.iter().map(|t| now.duration_since(*t)));
+                state.reported += results.len();
+            }
+            Err(e) => {
+                report.lost += results.len();
+                report
+                    .errors
+                    .push(format!("{} result(s) not reported: {e}", results.len()));
+            }
+        }
+        let planned = state.planned_total();
+        if planned > 0 {
+            let line = format!(
+                "progress: {} of {planned} planned test(s) reported",
+                state.reported.min(planned)
+            );
+            if state.progress_line.as_deref() != Some(line.as_str()) {
+                if let Err(e) = reporter.update_notes(Some(&line)).await {
+                    tracing::warn!("cannot write the progress into the run's notes: {e}");
+                }
+                state.progress_line = Some(line);
+            }
+        }
+    }
+    if let Some(on_progress) = options.on_progress.as_mut() {
+        on_progress(&Progress {
+            planned: state.planned_total(),
+            submitted: report.submitted,
+            reported: state.reported,
+            running: state.running.len(),
+            requests: reporter
+                .summary()
+                .requests
+                .max(reporter.client().request_count()),
+            accepted: reporter.summary().accepted.clone(),
+        });
+    }
 }

@@ -42,6 +42,11 @@ pub(super) const STEPS: &[(&str, StepFn)] = &[
         report_one_at_a_time,
     ),
     (r"the plugin has reported the results", has_reported),
+    (r"the plugin reports the results live", report_live),
+    (
+        r"the plugin plans the results and starts the first (\d+)",
+        report_in_progress,
+    ),
 ];
 
 fn plugin_identity(world: &mut World, args: &Args<'_>) -> Result<(), String> {
@@ -239,6 +244,15 @@ fn report(world: &mut World, _: &Args<'_>) -> Result<(), String> {
 
 fn report_one_at_a_time(world: &mut World, _: &Args<'_>) -> Result<(), String> {
     world.run_report(Feeding::OneAtATime)
+}
+
+fn report_live(world: &mut World, _: &Args<'_>) -> Result<(), String> {
+    world.run_report(Feeding::Live)
+}
+
+fn report_in_progress(world: &mut World, args: &Args<'_>) -> Result<(), String> {
+    let n = args.get(1).parse().map_err(|_| "not a number")?;
+    world.run_report(Feeding::InProgress(n))
 }
 
 fn has_reported(world: &mut World, _: &Args<'_>) -> Result<(), String> {

@@ -93,6 +93,34 @@ impl Seen {
         (next, changed)
     }
 
+    /// A test planned (IDLE, no dates) or running (RUNNING since `start`): never replaces a
+    /// result the case already has.
+    pub(crate) fn pending(
+        previous: Option<&Seen>,
+        executions: Vec<TestExecutionId>,
+        status: KiwiStatus,
+        start: Option<DateTime<Utc>>,
+    ) -> (Seen, bool) {
+        match previous {
+            Some(prev) if prev.status.is_final() || prev.status == status => {
+                let same = Seen {
+                    executions,
+                    ..prev.clone()
+                };
+                (same, false)
+            }
+            _ => (
+                Seen {
+                    executions,
+                    status,
+                    start,
+                    stop: None,
+                },
+                true,
+            ),
+        }
+    }
+
     /// The `TestExecution.create` input that makes this state in one call.
     pub(crate) fn new_execution(
         &self,
@@ -117,8 +145,8 @@ impl Seen {
         }
     }
 
-    /// The `TestExecution.update` calls that send this state (both dates go with the status:
-    /// an update without them drops their fractions of a second on the server).
+    /// The `TestExecution.update` calls that send this state (the dates go with the status: an
+    /// update without them drops their fractions of a second on the server).
     pub(crate) fn update_calls(
         &self,
         status: TestExecutionStatusId,
@@ -129,14 +157,8 @@ impl Seen {
             tested_by: tester,
             ..ExecutionUpdate::default()
         };
-        match (self.start, self.stop) {
-            (Some(start), Some(stop)) => {
-                update.start_date = Some(start);
-                update.stop_date = Some(stop);
-            }
-            (None, Some(stop)) => update.stop_date = Some(stop),
-            _ => {}
-        }
+        update.start_date = self.start;
+        update.stop_date = self.stop;
         self.executions
             .iter()
             .map(|id| TestExecutions::update_call(*id, &update))

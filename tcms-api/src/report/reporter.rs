@@ -53,6 +53,9 @@ pub struct Reporter {
     sent_extras: extras::Sent,
     /// What the server could not hold.
     left_out: LeftOut,
+    /// True once [`Reporter::update_notes`] wrote the notes (the last write drops its
+    /// progress line).
+    notes_written: bool,
     summary: Summary,
     started: Instant,
     requests_at_start: u64,
@@ -130,6 +133,7 @@ impl Reporter {
             long_names: HashMap::new(),
             sent_extras: extras::Sent::default(),
             left_out: LeftOut::default(),
+            notes_written: false,
             summary,
             started,
             requests_at_start,
@@ -183,16 +187,114 @@ impl Reporter {
     /// Per-result failures are collected in the summary ([`Summary::failures`]); an `Err` means
     /// nothing of this batch could be reported.
     pub async fn report(&mut self, results: &[TestResult]) -> Result<(), ReportError> {
+        self.submit(results, Stage::Done).await
+    }
+
+    /// Reports tests that could not run (an interrupted suite) as BLOCKED, with their message
+    /// as the comment.
+    pub async fn report_blocked(&mut self, tests: &[TestResult]) -> Result<(), ReportError> {
+        self.submit(tests, Stage::Blocked).await
+    }
+
+    /// Puts tests into the run before they run, as IDLE executions (live progress: a reader
+    /// sees what is planned). Only the names matter. A test already in this report is left
+    /// as it is. Best effort: what cannot be planned is logged and reported later with its
+    /// result.
+    pub async fn plan(&mut self, tests: &[TestResult]) -> Result<(), ReportError> {
+        self.submit(tests, Stage::Planned).await
+    }
+
+    /// Marks tests as RUNNING since their start (the first attempt's `started`, else now). A
+    /// test that already has its result is left as it is. Best effort, like
+    /// [`Reporter::plan`].
+    pub async fn running(&mut self, tests: &[TestResult]) -> Result<(), ReportError> {
+        self.submit(tests, Stage::Running).await
+    }
+
+    /// Adds a comment to the execution of the test `name` now (a test that hangs, say), when
+    /// the test is in the run.
+    pub async fn comment(&mut self, name: &str, text: &str) -> Result<(), ReportError> {
+        let Some(seen) = self.seen.get(&case_summary(name)) else {
+            return Ok(());
+        };
+        if self.options.dry_run {
+            return Ok(());
+        }
+        let pending = seen
+            .executions
+            .iter()
+            .map(|execution| Pending {
+                summary: case_summary(name),
+                execution: *execution,
+                text: text.to_owned(),
+            })
+            .collect();
+        let mut failed = Failures::default();
+        comments::add(&self.client, pending, &mut failed).await;
+        if let Some(e) = failed.take(&case_summary(name)) {
+            warn!("cannot comment on {name}: {e}");
+        }
+        Ok(())
+    }
+
+    /// Writes the run's notes now: the notes it had, the lines added with
+    /// [`Reporter::add_run_note`], and `progress` (a line that is replaced each time, e.g.
+    /// `12 of 40 tests reported`).
+    pub async fn update_notes(&mut self, progress: Option<&str>) -> Result<(), ReportError> {
+        let (Some(run), false) = (self.target.run, self.options.dry_run) else {
+            return Ok(());
+        };
+        let mut notes = self.notes();
+        if let Some(line) = progress {
+            if !notes.is_empty() {
+                notes.push('\n');
+            }
+            notes.push_str(line);
+        }
+        let update = TestRunUpdate {
+            notes: Some(notes),
+            ..TestRunUpdate::default()
+        };
+        self.client
+            .send(TestRuns::update_call(run, &update))
+            .await?;
+        self.notes_written = true;
+        Ok(())
+    }
+
+    /// The run's notes with the lines added by this report.
+    fn notes(&self) -> String {
+        let mut notes = self.target.run_notes.trim_end().to_owned();
+        for note in &self.added_notes {
+            if !notes.is_empty() {
+                notes.push('\n');
+            }
+            notes.push_str(note);
+        }
+        notes
+    }
+
+    async fn submit(&mut self, results: &[TestResult], stage: Stage) -> Result<(), ReportError> {
         if results.is_empty() {
             return Ok(());
         }
-        self.summary.parsed += results.len();
-        for r in results {
-            if let Some(stop) = r.stopped() {
-                self.latest_stop = Some(self.latest_stop.map_or(stop, |s| s.max(stop)));
+        let done = matches!(stage, Stage::Done | Stage::Blocked);
+        if done {
+            self.summary.parsed += results.len();
+            for r in results {
+                if let Some(stop) = r.stopped() {
+                    self.latest_stop = Some(self.latest_stop.map_or(stop, |s| s.max(stop)));
+                }
             }
         }
-        let (order, groups) = self.group(results);
+        let (mut order, groups) = self.group(results);
+        if !done {
+            // Planned or running: only what has no result yet.
+            order.retain(|s| match self.seen.get(s) {
+                None => true,
+                Some(seen) => stage != Stage::Planned && !seen.status.is_final(),
+            });
+        }
         for (summary, group) in &groups {
             if let Some(long) = group.iter().find(|r| is_shortened(&r.name)) {
                 self.long_names
@@ -263,13 +365,38 @@ impl Reporter {
                     (None, None) => (Vec::new(), None),
                 },
             };
-            let (seen, changed) = Seen::after(
-                self.seen.get(summary),
-                exec_ids,
-                merged.status(),
-                group,
-                now,
-            );
+            let (seen, changed) = match stage {
+                Stage::Blocked => Seen::after(
+                    self.seen.get(summary),
+                    exec_ids,
+                    KiwiStatus::Blocked,
+                    group,
+                    now,
+                ),
+                Stage::Done => Seen::after(
+                    self.seen.get(summary),
+                    exec_ids,
+                    merged.status(),
+                    group,
+                    now,
+                ),
+                Stage::Planned => {
+                    Seen::pending(self.seen.get(summary), exec_ids, KiwiStatus::Idle, None)
+                }
+                Stage::Running => {
+                    let at = group
+                        .iter()
+                        .filter_map(|r| r.started())
+                        .min()
+                        .unwrap_or(now);
+                    Seen::pending(
+                        self.seen.get(summary),
+                        exec_ids,
+                        KiwiStatus::Running,
+                        Some(at),
+                    )
+                }
+            };
             if writes {
                 let status = self.reference.status(seen.status)?;
                 match (create, self.target.run, self.target.build) {
@@ -280,7 +407,8 @@ impl Reporter {
                             seen.new_execution(run, case, build, status, version, tester),
                         ));
                     }
-                    _ if changed => {
+                    // A planned test keeps the status its execution has (IDLE when new).
+                    _ if changed && stage != Stage::Planned => {
                         for call in seen.update_calls(status, self.settings.default_tester) {
                             updates.push(call);
                             update_owner.push(summary.clone());
@@ -289,14 +417,19 @@ impl Reporter {
                     _ => {}
                 }
             }
-            if let Some(text) = self.comment_text(summary, &merged, group) {
+            let text = match stage {
+                Stage::Done => self.comment_text(summary, &merged, group),
+                Stage::Blocked => group.iter().find_map(|r| r.last_attempt().message.clone()),
+                _ => None,
+            };
+            if let Some(text) = text {
                 if writes {
                     texts.push((summary.clone(), text));
                 } else {
                     self.summary.comments_added += 1;
                 }
             }
-            if group.iter().any(|r| r.verdict() == Verdict::Flaky) {
+            if done && group.iter().any(|r| r.verdict() == Verdict::Flaky) {
                 self.summary.flaky += 1;
             }
             self.seen.insert(summary.clone(), seen);
@@ -343,18 +476,26 @@ impl Reporter {
             let sent = pending.len();
             comments::add(&self.client, pending, &mut failed).await;
             self.summary.comments_added += sent;
-            self.send_extras(&order, &groups, &mut failed).await;
+            if done {
+                self.send_extras(&order, &groups, &mut failed).await;
+            }
         }
         for summary in &order {
             if let Some(error) = failed.take(summary) {
                 self.seen.remove(summary);
-                self.summary.failures.push(Failure {
-                    name: summary.clone(),
-                    error,
-                });
+                if done {
+                    self.summary.failures.push(Failure {
+                        name: summary.clone(),
+                        error,
+                    });
+                } else {
+                    warn!("cannot show {summary} as {stage:?} yet: {error}");
+                }
             }
         }
-        self.note_not_passed(&order, &groups);
+        if done {
+            self.note_not_passed(&order, &groups);
+        }
         // Counts are recomputed from what is known to have landed.
         self.summary.accepted.clear();
         for seen in self.seen.values() {
@@ -444,15 +585,8 @@ impl Reporter {
                 stop_date: Some(stop),
                 ..TestRunUpdate::default()
             };
-            if !self.added_notes.is_empty() {
-                let mut notes = self.target.run_notes.trim_end().to_owned();
-                for note in &self.added_notes {
-                    if !notes.is_empty() {
-                        notes.push('\n');
-                    }
-                    notes.push_str(note);
-                }
-                update.notes = Some(notes);
+            if !self.added_notes.is_empty() || self.notes_written {
+                update.notes = Some(self.notes());
             }
             self.client
                 .send(TestRuns::update_call(run, &update))
@@ -770,6 +904,19 @@ impl Reporter {
             warn!("cannot write the journal {}: {e}", path.display());
         }
     }
+}
+
+/// What a submission says about its tests.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Stage {
+    /// They will run (IDLE).
+    Planned,
+    /// They run since their start (RUNNING).
+    Running,
+    /// Their results.
+    Done,
+    /// They could not run (BLOCKED), their message says why.
+    Blocked,
 }
 
 /// What the server could not hold (reported once, at `-v`).

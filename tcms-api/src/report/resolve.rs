@@ -118,6 +118,7 @@ pub(crate) async fn read(
     for wanted in [
         KiwiStatus::Idle,
         KiwiStatus::Running,
+        KiwiStatus::Blocked,
         KiwiStatus::Passed,
         KiwiStatus::Failed,
         KiwiStatus::Error,
@@ -128,8 +129,12 @@ pub(crate) async fn read(
             Some(found) => {
                 ids.insert(wanted, found.id);
             }
-            // IDLE and RUNNING are only needed for live progress, which says so when used.
-            None if matches!(wanted, KiwiStatus::Idle | KiwiStatus::Running) => {}
+            // IDLE, RUNNING and BLOCKED are only needed for live progress, which says so when
+            // used.
+            None if matches!(
+                wanted,
+                KiwiStatus::Idle | KiwiStatus::Running | KiwiStatus::Blocked
+            ) => {}
             None => {
                 return Err(ReportError::ServerSetup(format!(
                     "the server has no execution status named {} and none with a weight of the \

@@ -78,12 +78,19 @@ impl KiwiStatus {
         }
     }
 
-    /// The worse of two statuses (the first on a tie).
+    /// True for a result (not IDLE or RUNNING).
+    pub fn is_final(self) -> bool {
+        !matches!(self, KiwiStatus::Idle | KiwiStatus::Running)
+    }
+
+    /// The worse of two statuses (the first on a tie). A result replaces IDLE and RUNNING, and
+    /// is never replaced by them.
     pub fn worse(self, other: KiwiStatus) -> KiwiStatus {
-        if other.severity() > self.severity() {
-            other
-        } else {
-            self
+        match (self.is_final(), other.is_final()) {
+            (true, false) => self,
+            (false, true) => other,
+            _ if other.severity() > self.severity() => other,
+            _ => self,
         }
     }
 

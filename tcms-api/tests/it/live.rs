@@ -1,0 +1,120 @@
+//! Live reporting on the in-memory Kiwi: planned tests IDLE up front, RUNNING while they run,
+//! a comment on a test that runs too long, and an interrupted suite marked.
+
+use std::time::Duration;
+
+use tcms_api::live::{LiveOptions, LiveReporter};
+use tcms_api::report::{Attempt, Options, Outcome, PluginInfo, Settings, TestResult};
+use tcms_test_kit::fake::FakeKiwi;
+use tcms_test_kit::kiwi::Kiwi;
+
+fn settings() -> Settings {
+    Settings::from_vars(
+        PluginInfo::new("live-test", "0.1.0", "[live]"),
+        [
+            ("TCMS_PRODUCT", "P"),
+            ("TCMS_PRODUCT_VERSION", "v1"),
+            ("TCMS_BUILD", "b1"),
+        ]
+        .map(|(k, v)| (k.to_owned(), v.to_owned())),
+    )
+    .unwrap()
+}
+
+fn named(name: &str) -> TestResult {
+    TestResult::new(name, Attempt::new(Outcome::Passed))
+}
+
+/// The statuses of the run's executions by case summary.
+fn statuses(kiwi: &Kiwi) -> Vec<(String, String)> {
+    let db = kiwi.db();
+    let mut out: Vec<(String, String)> = db
+        .executions
+        .iter()
+        .map(|e| {
+            (
+                db.case_summary(e.case).unwrap_or("?").to_owned(),
+                db.status_name(e.status).unwrap_or("?").to_owned(),
+            )
+        })
+        .collect();
+    out.sort();
+    out
+}
+
+fn wait_for(kiwi: &Kiwi, want: &[(&str, &str)]) {
+    let want: Vec<(String, String)> = want
+        .iter()
+        .map(|(a, b)| ((*a).to_owned(), (*b).to_owned()))
+        .collect();
+    for _ in 0..100 {
+        if statuses(kiwi) == want {
+            return;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    assert_eq!(statuses(kiwi), want);
+}
+
+#[test]
+fn planned_running_slow_and_interrupted() {
+    for version in ["12.4", "16.2"] {
+        let runtime = tokio::runtime::Runtime::new().unwrap();
+        let fake = runtime.block_on(FakeKiwi::builder().version(version).start());
+        let kiwi = Kiwi::install(&fake);
+        kiwi.db()
+            .call("Classification.create", serde_json::json!([{"name": "C"}]))
+            .unwrap();
+        let client = fake.client().unwrap();
+        let options = LiveOptions::new(
+            PluginInfo::new("live-test", "0.1.0", "[live]"),
+            Options::new().concurrent_wait(Duration::from_millis(100)),
+        )
+        .with_client(client, settings())
+        .eager(true)
+        .batches(50, Duration::from_millis(100))
+        .slow_after(Some(Duration::from_millis(300)));
+        let live = LiveReporter::spawn(options);
+        let sink = live.sink().unwrap();
+        sink.plan(vec![named("t.a"), named("t.b"), named("t.c")]);
+        wait_for(&kiwi, &[("t.a", "IDLE"), ("t.b", "IDLE"), ("t.c", "IDLE")]);
+        sink.started(named("t.a"));
+        wait_for(
+            &kiwi,
+            &[("t.a", "RUNNING"), ("t.b", "IDLE"), ("t.c", "IDLE")],
+        );
+        sink.send(named("t.a"));
+        sink.started(named("t.b"));
+        wait_for(
+            &kiwi,
+            &[("t.a", "PASSED"), ("t.b", "RUNNING"), ("t.c", "IDLE")],
+        );
+        // t.b hangs: a comment says so, once.
+        std::thread::sleep(Duration::from_millis(700));
+        {
+            let db = kiwi.db();
+            let comments: Vec<&str> = db.comments.iter().map(|c| c.text.as_str()).collect();
+            assert_eq!(comments.len(), 1, "{version}: {comments:?}");
+            assert!(comments[0].contains("still running"), "{comments:?}");
+        }
+        sink.interrupt("SIGTERM");
+        drop(sink);
+        let report = live.finish(Some(Duration::from_secs(10)));
+        assert!(report.interrupted, "{report:?}");
+        assert!(report.errors.is_empty(), "{report:?}");
+        assert_eq!(
+            statuses(&kiwi),
+            [
+                ("t.a".to_owned(), "PASSED".to_owned()),
+                ("t.b".to_owned(), "ERROR".to_owned()),
+                ("t.c".to_owned(), "BLOCKED".to_owned()),
+            ],
+            "{version}"
+        );
+        let db = kiwi.db();
+        let notes = &db.runs[0].notes;
+        assert!(notes.contains("interrupted (SIGTERM)"), "{notes}");
+        assert!(notes.contains("1 of 3 planned test(s) reported"), "{notes}");
+        assert_eq!(report.latencies.len(), 1);
+    }
+}
