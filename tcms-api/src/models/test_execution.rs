@@ -93,7 +93,8 @@ pub struct TestExecution {
     pub properties: Vec<ExecutionProperty>,
 }
 
-/// A name/value property of an execution (`TestRun.add_case` lists them).
+/// A name/value property of an execution (`TestRun.add_case` lists them), or a row of
+/// `TestExecution.properties` (Kiwi ≥ 15.3: `{"id", "name", "value", "execution"}`).
 #[derive(Debug, Clone, Deserialize)]
 #[non_exhaustive]
 pub struct ExecutionProperty {
@@ -103,6 +104,9 @@ pub struct ExecutionProperty {
     /// The value.
     #[serde(default, deserialize_with = "null_default")]
     pub value: String,
+    /// The execution it belongs to (only from `TestExecution.properties`).
+    #[serde(default)]
+    pub execution: Option<TestExecutionId>,
 }
 
 /// Which case text an execution refers to (`case_text_version`).
@@ -277,6 +281,17 @@ impl TestExecutions<'_> {
     pub fn get_links_call(query: Query) -> Call<Vec<Link>> {
         filter_call("TestExecution.get_links", query)
     }
+
+    /// `TestExecution.properties(query)` (Kiwi ≥ 15.3): every execution property that matches,
+    /// e.g. `{"execution__run__in": [runs], "name": "profile"}` for the profiles of whole runs.
+    pub async fn properties(&self, query: Query) -> Result<Vec<ExecutionProperty>, Error> {
+        self.client.send(Self::properties_call(query)).await
+    }
+
+    /// The `TestExecution.properties` call, to send in a batch.
+    pub fn properties_call(query: Query) -> Call<Vec<ExecutionProperty>> {
+        filter_call("TestExecution.properties", query)
+    }
 }
 
 #[cfg(test)]
@@ -410,5 +425,26 @@ mod tests {
         assert_eq!(call.params(), &json!([{"execution": 8}]));
         let call = TestExecutions::filter_call(Query::new().eq("run", TestRunId::new(5)));
         assert_eq!(call.params(), &json!([{"run": 5}]));
+    }
+
+    #[test]
+    fn properties_call_and_rows() {
+        let call = TestExecutions::properties_call(
+            Query::new()
+                .any_of("execution__run", [TestRunId::new(5)])
+                .eq("name", "profile"),
+        );
+        assert_eq!(call.method(), "TestExecution.properties");
+        assert_eq!(
+            call.params(),
+            &json!([{"execution__run__in": [5], "name": "profile"}])
+        );
+        assert!(call.is_retry_safe());
+        let rows: Vec<ExecutionProperty> = serde_json::from_value(json!([
+            {"id": 1, "name": "profile", "value": "py27", "execution": 8}
+        ]))
+        .unwrap();
+        assert_eq!(rows[0].execution, Some(TestExecutionId::new(8)));
+        assert_eq!(rows[0].value, "py27");
     }
 }
