@@ -7,9 +7,10 @@
 //! * **Methods**: `filter` and `create` of Classification, Product, Version, Build, Category
 //!   and PlanType; `Priority.filter`, `TestCaseStatus.filter`, `TestExecutionStatus.filter`,
 //!   `User.filter`; `TestPlan.filter/create/add_case`, `TestCase.filter/create`,
-//!   `TestRun.filter/create/add_case/update`,
-//!   `TestExecution.filter/update/add_comment/get_comments`. Any other method is unknown to
-//!   the fake, which fails the scenario.
+//!   `TestRun.filter/create/add_case/update/add_tag/remove_tag`, `Tag.filter`,
+//!   `TestExecution.filter/update/add_comment/get_comments`, and from 15.3
+//!   `TestExecution.add_property/properties`. Any other method is unknown to the fake, which
+//!   fails the scenario.
 //! * **Seed data of a fresh server**: the execution statuses with their weights, priorities
 //!   `P1`..`P5`, test case statuses (`CONFIRMED` is the confirmed one), the stock plan types,
 //!   the logged-in user (id 2) and **no** Classification, Product, Version or Build.
@@ -17,7 +18,8 @@
 //!   `unspecified`) and Category `--default--`; `Version.create` also creates Build
 //!   `unspecified`.
 //! * **Filters** take Django lookups: a field (`name`, `product`, `pk`, relation paths such as
-//!   `category__product` or `plan`) optionally followed by `__in`. An unknown field is answered
+//!   `category__product`, `plan`, `run__plan__product__name`) optionally followed by `__in`
+//!   (and `__contains` or `__startswith` on text). An unknown field is answered
 //!   `Cannot resolve keyword ...` and any other lookup `Unsupported lookup ...`, as Django does,
 //!   so a lookup the engine gets wrong fails the scenario.
 //! * **Validation**: required fields, unique names (`Product with this Name already exists.`),
@@ -36,6 +38,7 @@ use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
 use chrono::Utc;
 use serde_json::{Map, Value, json};
+use tcms_api::ServerVersion;
 
 use crate::fake::{DEFAULT_USERNAME, FakeKiwi, HandlerResult};
 
@@ -102,6 +105,8 @@ pub struct Db {
     pub comments: Vec<Comment>,
     /// Tag names; a tag's id is its position + 1.
     pub tags: Vec<String>,
+    /// Execution properties (Kiwi ≥ 15.3).
+    pub execution_properties: Vec<ExecutionProperty>,
 }
 
 /// The in-memory server: a handle on the [`Db`] that the fake's handlers share.
@@ -146,6 +151,13 @@ const METHODS: &[(&str, Method)] = &[
     ("TestExecution.add_comment", Db::execution_add_comment),
     ("TestExecution.get_comments", Db::execution_get_comments),
     ("User.filter", Db::user_filter),
+    ("Tag.filter", Db::tag_filter),
+];
+
+/// The methods Kiwi TCMS 15.3 added, answered when the fake emulates 15.3 or later.
+const METHODS_15_3: &[(&str, Method)] = &[
+    ("TestExecution.add_property", Db::execution_add_property),
+    ("TestExecution.properties", Db::execution_properties),
 ];
 
 impl Kiwi {
@@ -154,7 +166,11 @@ impl Kiwi {
         let kiwi = Self {
             db: Arc::new(Mutex::new(Db::fresh(fake.is_kiwi16()))),
         };
-        for (name, method) in METHODS {
+        let newer = ServerVersion::parse(fake.version()).at_least(15, 3);
+        let methods = METHODS
+            .iter()
+            .chain(METHODS_15_3.iter().filter(|_| newer));
+        for (name, method) in methods {
             let db = Arc::clone(&kiwi.db);
             let method = *method;
             fake.on(name, move |params| {

@@ -220,3 +220,16 @@ pub struct Comment {
     /// Who wrote it.
     pub user: i64,
 }
+
+/// A property of an execution (Kiwi ≥ 15.3: `TestExecution.add_property`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct ExecutionProperty {
+    /// Id.
+    pub id: i64,
+    /// The execution.
+    pub execution: i64,
+    /// Name.
+    pub name: String,
+    /// Value.
+    pub value: String,
+}
