@@ -10,3 +10,4 @@
 mod client;
 mod e2e_engine;
 mod e2e_smoke;
+mod history;

@@ -800,8 +800,10 @@ impl Db {
                 p
             }
         };
-        Ok(json!({"id": property.id, "name": property.name, "value": property.value,
-                  "execution": property.execution}))
+        Ok(
+            json!({"id": property.id, "name": property.name, "value": property.value,
+                  "execution": property.execution}),
+        )
     }
 
     /// `TestExecution.properties(query)`: `{"id", "name", "value", "execution"}` rows; the

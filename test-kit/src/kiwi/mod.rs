@@ -167,9 +167,7 @@ impl Kiwi {
             db: Arc::new(Mutex::new(Db::fresh(fake.is_kiwi16()))),
         };
         let newer = ServerVersion::parse(fake.version()).at_least(15, 3);
-        let methods = METHODS
-            .iter()
-            .chain(METHODS_15_3.iter().filter(|_| newer));
+        let methods = METHODS.iter().chain(METHODS_15_3.iter().filter(|_| newer));
         for (name, method) in methods {
             let db = Arc::clone(&kiwi.db);
             let method = *method;
