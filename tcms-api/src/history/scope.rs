@@ -54,10 +54,14 @@ impl Scope {
         Self::from_vars(std::env::vars())
     }
 
-    /// The scope the given variables name (see the type's docs).
+    /// The scope the given variables name (see the type's docs). `TCMS_RUN_KEY` is about
+    /// writing and is not read (`auto` outside CI would be an error).
     pub fn from_vars(
         vars: impl IntoIterator<Item = (String, String)>,
     ) -> Result<Self, SettingsError> {
+        let vars = vars
+            .into_iter()
+            .filter(|(name, _)| name != EnvVars::TCMS_RUN_KEY);
         let settings = Settings::from_vars(PluginInfo::new("tcms", "", ""), vars)?;
         Ok(Self::from_settings(&settings))
     }
@@ -243,6 +247,7 @@ mod tests {
         assert_eq!(explicit.run, Some(TestRunId::new(7)));
         assert_eq!(explicit.plan, Some(TestPlanId::new(3)));
         assert!(Scope::from_vars(vars(&[("TCMS_RUN_ID", "x")])).is_err());
+        assert!(Scope::from_vars(vars(&[("TCMS_RUN_KEY", "auto")])).is_ok());
         assert!(Scope::from_vars(vars(&[])).unwrap().is_empty());
     }
 

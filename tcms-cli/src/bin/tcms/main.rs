@@ -201,7 +201,8 @@ Examples:
   tcms failing --format json | jq -r '.profiles.py312[]'
   tcms failing --format cargo | xargs -r -L1 cargo test      # one cargo test per target
   cargo nextest run -E \"$(tcms failing --format nextest)\"
-  cargo test -- --list --format terse | sed 's/: test$//' | tcms shard --total 4 --index 2
+  cargo test --test it -- --list --format terse | sed -n 's/^\\(.*\\): test$/it::\\1/p' \\
+      | tcms shard --total 4 --index 2 --format cargo | xargs -r -L1 cargo test
   tcms flaky --runs 30
   tcms history 'it::parser::rejects_garbage'
 
