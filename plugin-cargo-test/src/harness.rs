@@ -7,7 +7,7 @@ use std::sync::Once;
 use std::time::{Duration, Instant};
 
 use chrono::{TimeDelta, Utc};
-use libtest_mimic::{Arguments, Completion, Failed};
+use libtest_mimic::{Completion, Failed};
 use tcms_api::Config;
 use tcms_api::env::EnvVars;
 use tcms_api::report::{
@@ -16,6 +16,7 @@ use tcms_api::report::{
 
 use crate::live::{LiveOptions, LiveReport, LiveReporter, Sink};
 use crate::naming::{case_name, target_of_binary};
+use crate::select::{self, Arguments};
 
 /// The exit status of a harness whose reporting was refused, or (strict) incomplete.
 const FAILURE: u8 = 1;
@@ -471,7 +472,9 @@ impl Harness {
 
     /// Runs the trials like [`libtest_mimic::run`] (same command line, output and counts)
     /// and, when [`EnvVars::TCMS_REPORT`] is set, reports every result live (see the crate docs).
-    pub fn run(self, args: &Arguments, trials: Vec<Trial>) -> Conclusion {
+    /// With [`EnvVars::TCMS_SHARD`] (`I/N`) only shard I of N runs (see the crate docs).
+    pub fn run(self, args: impl Into<Arguments>, trials: Vec<Trial>) -> Conclusion {
+        let args: Arguments = args.into();
         let env = |name: &str| std::env::var(name).ok();
         let mode = match mode(env(EnvVars::TCMS_REPORT).as_deref()) {
             Ok(mode) => mode,
@@ -492,13 +495,28 @@ impl Harness {
                 EnvVars::TCMS_REPORT
             );
         }
+        let target = self
+            .target
+            .map(|t| crate::naming::normalize_target(&t))
+            .or_else(|| {
+                std::env::current_exe()
+                    .ok()
+                    .and_then(|p| p.to_str().map(target_of_binary))
+            });
+        // Several filters, or TCMS_SHARD: the harness selects the trials itself and hands
+        // libtest-mimic only those (counted as filtered out otherwise).
+        let (args, trials, dropped) = match select_trials(&args, trials, target.as_deref(), mode) {
+            Ok(selected) => selected,
+            Err(message) => return refused(message),
+        };
+        let args = &args;
         if mode == Mode::Off || args.list || std::env::var_os("NEXTEST").is_some() {
             let plain = trials
                 .into_iter()
                 .map(|t| t.into_libtest(None, None))
                 .collect();
             return Conclusion {
-                tests: libtest_mimic::run(args, plain),
+                tests: with_dropped(libtest_mimic::run(args, plain), dropped),
                 reporting: Reporting::Off,
                 strict,
             };
@@ -519,15 +537,6 @@ impl Harness {
                 }
             },
         };
-        let target = self
-            .target
-            .map(|t| crate::naming::normalize_target(&t))
-            .or_else(|| {
-                std::env::current_exe()
-                    .ok()
-                    .and_then(|p| p.to_str().map(target_of_binary))
-            });
-
         // Which trials run, which are ignored, which are filtered out: libtest-mimic decides.
         let selected: Vec<(Trial, bool)> = trials
             .into_iter()
@@ -549,7 +558,7 @@ impl Harness {
                 .map(|(t, _)| t.into_libtest(None, None))
                 .collect();
             return Conclusion {
-                tests: libtest_mimic::run(args, plain),
+                tests: with_dropped(libtest_mimic::run(args, plain), dropped),
                 reporting: Reporting::Off,
                 strict,
             };
@@ -571,7 +580,7 @@ impl Harness {
             to_run.push(trial.into_libtest(target, sink.clone()));
         }
         drop(sink);
-        let tests = libtest_mimic::run(args, to_run);
+        let tests = with_dropped(libtest_mimic::run(args, to_run), dropped);
         let report = live.finish(Some(timeout));
         if let Some(summary) = &report.summary {
             for line in summary.failure_lines(20) {
@@ -594,6 +603,66 @@ impl Harness {
             strict,
         }
     }
+}
+
+/// The trials to run and the arguments for libtest-mimic: as given, unless several filters or
+/// [`EnvVars::TCMS_SHARD`] make the harness select them itself (then without the filters, and
+/// with how many trials it left out). Under nextest (one process per test) the shard is
+/// ignored: nextest has `--partition`.
+fn select_trials(
+    args: &Arguments,
+    trials: Vec<Trial>,
+    target: Option<&str>,
+    mode: Mode,
+) -> Result<(libtest_mimic::Arguments, Vec<Trial>, u64), String> {
+    let nextest = std::env::var_os("NEXTEST").is_some();
+    let spec = match nextest {
+        true => None,
+        false => select::shard_spec(std::env::var(EnvVars::TCMS_SHARD).ok().as_deref())?,
+    };
+    if spec.is_none() && !args.has_several_filters() {
+        return Ok(((**args).clone(), trials, 0));
+    }
+    let total = trials.len();
+    let mut kept: Vec<Trial> = trials
+        .into_iter()
+        .filter(|t| !args.is_filtered_out(&t.probe()))
+        .collect();
+    if let Some(spec) = spec {
+        let names: Vec<String> = kept
+            .iter()
+            .map(|t| {
+                t.case_name
+                    .clone()
+                    .unwrap_or_else(|| case_name(target, &t.name))
+            })
+            .collect();
+        let read = mode != Mode::Off && check_configuration(&plugin_info()).is_ok();
+        let source = select::durations(read);
+        let (indices, message) = select::shard_of(&names, spec, &source);
+        eprintln!("{message}");
+        if let (true, select::Source::Count(reason)) = (read, &source) {
+            eprintln!(
+                "tcms-cargo-test: warning: {reason}; every shard must split the same way, so \
+                 if other shards could read the history, tests may run twice or not at all"
+            );
+        }
+        let wanted: std::collections::HashSet<usize> = indices.into_iter().collect();
+        kept = kept
+            .into_iter()
+            .enumerate()
+            .filter(|(i, _)| wanted.contains(i))
+            .map(|(_, t)| t)
+            .collect();
+    }
+    let dropped = (total - kept.len()) as u64;
+    Ok((args.without_filters(), kept, dropped))
+}
+
+/// libtest-mimic's counts with the trials the harness left out added as filtered out.
+fn with_dropped(mut tests: libtest_mimic::Conclusion, dropped: u64) -> libtest_mimic::Conclusion {
+    tests.num_filtered_out += dropped;
+    tests
 }
 
 /// The engine's options, from the environment (the test binary's command line is libtest's).
@@ -643,7 +712,7 @@ fn refused(message: String) -> Conclusion {
 
 /// Runs `trials` like [`libtest_mimic::run`] and reports their results when
 /// [`EnvVars::TCMS_REPORT`] is set: `Harness::new().run(args, trials)`.
-pub fn run(args: &Arguments, trials: Vec<Trial>) -> Conclusion {
+pub fn run(args: impl Into<Arguments>, trials: Vec<Trial>) -> Conclusion {
     Harness::new().run(args, trials)
 }
 

@@ -78,12 +78,30 @@
 //! - **Dates**: each execution's start and stop are the test's own.
 //!
 //! [`Trial::unreported`] runs any libtest-mimic trial (a benchmark) without reporting it.
+//!
+//! ## Several filters and shards
+//!
+//! [`Arguments`] is libtest-mimic's command line plus every filter given: like libtest,
+//! `cargo test --test checks -- --exact a b` runs exactly `a` and `b` (what `tcms failing
+//! --format cargo` prints to re-run failures).
+//!
+//! `TCMS_SHARD=I/N` (from 1) runs only shard I of N of the selected trials, named as their
+//! cases are (`<target>::<name>`), split as `tcms shard` splits: balanced by the tests'
+//! historic durations in Kiwi TCMS when the harness reports (`TCMS_REPORT` set and the
+//! configuration complete; the median of the last 10 runs of the product, of `TCMS_PROFILE`
+//! when set), else by count. The split is deterministic; one line on stderr says what was left
+//! out and how it was split. Shards must split alike: a shard that cannot read the history
+//! (server down) falls back to the split by count and warns, since tests may then run twice
+//! or not at all. The trials left out count as filtered out. Under nextest `TCMS_SHARD` is
+//! ignored (use `cargo nextest run --partition`).
 
 pub mod harness;
 pub mod libtest;
 /// Live reporting (moved to the SDK, shared with `tcms-tap --live`).
 pub use tcms_api::live;
 pub mod naming;
+mod select;
 
 pub use harness::{Conclusion, Harness, Reporting, Trial, note, plugin_info, run};
-pub use libtest_mimic::{Arguments, Completion, Failed, Measurement};
+pub use libtest_mimic::{Completion, Failed, Measurement};
+pub use select::Arguments;
