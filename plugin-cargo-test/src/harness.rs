@@ -11,7 +11,7 @@ use libtest_mimic::{Arguments, Completion, Failed};
 use tcms_api::Config;
 use tcms_api::env::EnvVars;
 use tcms_api::report::{
-    Attempt, Options, Origin, Outcome, PluginInfo, Settings, Summary, TestResult,
+    Attempt, Location, Options, Origin, Outcome, PluginInfo, Settings, Summary, TestResult,
 };
 
 use crate::live::{LiveOptions, LiveReport, LiveReporter, Sink};
@@ -295,6 +295,7 @@ fn run_reported(
         .and_then(|d| started.checked_add_signed(d))
         .or(Some(started));
     let mut location = Vec::new();
+    let mut panicked_at = None;
     let returned = match outcome {
         Ok(Ok(Completion::Completed)) => Ok(Ok(Completion::Completed)),
         Ok(Ok(Completion::Ignored { reason })) => {
@@ -319,6 +320,7 @@ fn run_reported(
             });
             if let Some(at) = &context.panic_location {
                 location.push(format!("panicked at {at}"));
+                panicked_at = Location::parse(at);
             }
             Err(payload)
         }
@@ -326,6 +328,7 @@ fn run_reported(
     attempt.details = notes_text(&notes, &[location, context.notes].concat());
     let mut result = TestResult::new(case, attempt);
     result.origin = origin;
+    result.origin.location = panicked_at;
     sink.send(result);
     match returned {
         Ok(completion) => completion,

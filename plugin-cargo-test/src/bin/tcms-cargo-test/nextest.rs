@@ -168,6 +168,8 @@ fn read_report(path: &Path) -> anyhow::Result<Vec<TestResult>> {
             result.name = case_name(Some(&target), &result.name);
             result.origin.suite = Some(target);
         }
+        // nextest's report has no `file`/`line`: where the test panicked, from its output.
+        tcms_cargo_test::libtest::locate_panic(&mut result);
         results.push(result);
     }
     Ok(results)
