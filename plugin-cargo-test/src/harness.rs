@@ -522,6 +522,18 @@ impl Harness {
                 }
             },
         };
+        let max_annotations = match env(EnvVars::TCMS_REPORT_ANNOTATIONS) {
+            None => tcms_ci::annotations::DEFAULT_MAX,
+            Some(v) => match v.trim().parse::<usize>() {
+                Ok(n) => n,
+                Err(_) => {
+                    return refused(format!(
+                        "{}={v:?}: expected a number of annotations (0: none)",
+                        EnvVars::TCMS_REPORT_ANNOTATIONS
+                    ));
+                }
+            },
+        };
         let target = self
             .target
             .map(|t| crate::naming::normalize_target(&t))
@@ -579,6 +591,19 @@ impl Harness {
         if let Some(summary) = &report.summary {
             for line in summary.failure_lines(20) {
                 eprintln!("{line}");
+            }
+            let program = match target {
+                Some(target) => format!("tcms-cargo-test harness: {target}"),
+                None => "tcms-cargo-test harness".to_owned(),
+            };
+            let summary_md = env(EnvVars::TCMS_REPORT_SUMMARY_MD)
+                .filter(|p| !p.trim().is_empty())
+                .map(Into::into);
+            let ci = tcms_ci::CiOutput::from_env(program)
+                .summary_md(summary_md)
+                .max_annotations(max_annotations);
+            for warning in ci.publish(summary, &mut std::io::stdout().lock()) {
+                eprintln!("tcms-cargo-test: warning: {warning}");
             }
             println!("{}", summary.line());
         }

@@ -3,6 +3,8 @@
 // Tests may unwrap (team rule); the helpers outside `#[test]` functions too.
 #![allow(clippy::unwrap_used)]
 
+mod ci_e2e;
+mod cli;
 mod e2e;
 mod faults;
 mod fixtures;
