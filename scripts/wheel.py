@@ -221,7 +221,7 @@ def build(args: argparse.Namespace) -> Path:
     epoch = int(os.environ.get("SOURCE_DATE_EPOCH", "315532800"))
     date = time.gmtime(max(epoch, 315532800))[:6]
     tmp = out.with_suffix(".tmp")
-    with zipfile.ZipFile(tmp, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=9) as zf:
+    with zipfile.ZipFile(tmp, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=6) as zf:
         for path, data, mode in entries:
             info = zipfile.ZipInfo(path, date_time=date)
             info.external_attr = (0o100000 | mode) << 16

@@ -43,8 +43,9 @@ fn from_git(dir: &Path) -> Option<(String, String)> {
     // git gives are right in a worktree too, whose `.git` is a file).
     // (Only files that exist: cargo runs the script every time for a missing one.)
     let branch = git(dir, &["symbolic-ref", "-q", "HEAD"]);
-    // refs/heads (a directory: any change below it) for a branch whose ref was packed.
-    let watched = ["HEAD", "packed-refs", "refs/heads"];
+    // logs/HEAD: every commit and checkout of this worktree, also on a branch whose ref is
+    // packed (not refs/heads/: other worktrees' commits would rebuild this one).
+    let watched = ["HEAD", "logs/HEAD", "packed-refs"];
     for path in watched.into_iter().chain(branch.as_deref()) {
         if let Some(p) = git(dir, &["rev-parse", "--git-path", path]) {
             let p = dir.join(p);
