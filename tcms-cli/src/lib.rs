@@ -30,5 +30,7 @@ pub mod version;
 pub use args::{ColorWhen, CommonArgs};
 pub use files::{report_files, report_results};
 pub use logging::init_logging;
-pub use plugin::{CliError, Generate, Plugin, block_on, command, generate, run};
+pub use plugin::{
+    CliError, Generate, Plugin, block_on, command, generate, generate_from_args, run,
+};
 pub use tcms_ci;

@@ -123,6 +123,58 @@ fn parser<P: Plugin>() -> Command {
     )
 }
 
+/// `--generate WHAT` for a command whose `main` does not go through [`run`] (one with
+/// required subcommands, say): when `args` are exactly `PROGRAM --generate WHAT`, writes
+/// that for `definition()` to `out` and returns the exit code; else `None`, and `main` goes
+/// on. `scripts/dist` calls `--generate` on every command it packs.
+///
+/// ```
+/// use clap::Command;
+///
+/// let definition = || {
+///     Command::new("tcms").subcommand_required(true).subcommand(Command::new("runs"))
+/// };
+/// let mut out = Vec::new();
+/// let code = tcms_cli::generate_from_args(["tcms", "--generate", "fish"], definition, &mut out);
+/// assert!(code.is_some());
+/// assert!(String::from_utf8(out).unwrap().contains("complete -c tcms"));
+/// let mut out = Vec::new();
+/// assert!(tcms_cli::generate_from_args(["tcms", "runs"], definition, &mut out).is_none());
+/// ```
+pub fn generate_from_args<I, S>(
+    args: I,
+    definition: impl FnOnce() -> Command,
+    out: &mut dyn Write,
+) -> Option<ExitCode>
+where
+    I: IntoIterator<Item = S>,
+    S: AsRef<std::ffi::OsStr>,
+{
+    let args: Vec<String> = args
+        .into_iter()
+        .map(|a| a.as_ref().to_string_lossy().into_owned())
+        .collect();
+    let what = match args.as_slice() {
+        [_, flag, what] if flag == "--generate" => what.as_str(),
+        [_, flag] => flag.strip_prefix("--generate=")?,
+        _ => return None,
+    };
+    let what = match <Generate as clap::ValueEnum>::from_str(what, false) {
+        Ok(what) => what,
+        Err(e) => {
+            eprintln!("error: --generate: {e}");
+            return Some(ExitCode::from(exit::INPUT));
+        }
+    };
+    Some(match generate(definition(), what, out) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: cannot write: {e}");
+            ExitCode::from(exit::FAILURE)
+        }
+    })
+}
+
 /// The id and long name of the hidden option of [`command`].
 const GENERATE: &str = "generate";
 
