@@ -124,7 +124,9 @@ pub(crate) fn run(
         }
     };
     let ours = if results.is_empty() {
-        eprintln!("tcms-cargo-test: no test results to report");
+        if !common.quiet {
+            eprintln!("tcms-cargo-test: no test results to report");
+        }
         exit::OK
     } else {
         report_results(results, common)?
