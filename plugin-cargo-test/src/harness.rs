@@ -11,7 +11,7 @@ use libtest_mimic::{Completion, Failed};
 use tcms_api::Config;
 use tcms_api::env::EnvVars;
 use tcms_api::report::{
-    Attempt, Options, Origin, Outcome, PluginInfo, Settings, Summary, TestResult,
+    Attempt, Location, Options, Origin, Outcome, PluginInfo, Settings, Summary, TestResult,
 };
 
 use crate::live::{LiveOptions, LiveReport, LiveReporter, Sink};
@@ -296,6 +296,7 @@ fn run_reported(
         .and_then(|d| started.checked_add_signed(d))
         .or(Some(started));
     let mut location = Vec::new();
+    let mut panicked_at = None;
     let returned = match outcome {
         Ok(Ok(Completion::Completed)) => Ok(Ok(Completion::Completed)),
         Ok(Ok(Completion::Ignored { reason })) => {
@@ -320,6 +321,7 @@ fn run_reported(
             });
             if let Some(at) = &context.panic_location {
                 location.push(format!("panicked at {at}"));
+                panicked_at = Location::parse(at);
             }
             Err(payload)
         }
@@ -327,6 +329,7 @@ fn run_reported(
     attempt.details = notes_text(&notes, &[location, context.notes].concat());
     let mut result = TestResult::new(case, attempt);
     result.origin = origin;
+    result.origin.location = panicked_at;
     sink.send(result);
     match returned {
         Ok(completion) => completion,
@@ -537,6 +540,18 @@ impl Harness {
                 }
             },
         };
+        let max_annotations = match env(EnvVars::TCMS_REPORT_ANNOTATIONS) {
+            None => tcms_ci::annotations::DEFAULT_MAX,
+            Some(v) => match v.trim().parse::<usize>() {
+                Ok(n) => n,
+                Err(_) => {
+                    return refused(format!(
+                        "{}={v:?}: expected a number of annotations (0: none)",
+                        EnvVars::TCMS_REPORT_ANNOTATIONS
+                    ));
+                }
+            },
+        };
         // Which trials run, which are ignored, which are filtered out: libtest-mimic decides.
         let selected: Vec<(Trial, bool)> = trials
             .into_iter()
@@ -585,6 +600,19 @@ impl Harness {
         if let Some(summary) = &report.summary {
             for line in summary.failure_lines(20) {
                 eprintln!("{line}");
+            }
+            let program = match target {
+                Some(target) => format!("tcms-cargo-test harness: {target}"),
+                None => "tcms-cargo-test harness".to_owned(),
+            };
+            let summary_md = env(EnvVars::TCMS_REPORT_SUMMARY_MD)
+                .filter(|p| !p.trim().is_empty())
+                .map(Into::into);
+            let ci = tcms_ci::CiOutput::from_env(program)
+                .summary_md(summary_md)
+                .max_annotations(max_annotations);
+            for warning in ci.publish(summary, &mut std::io::stdout().lock()) {
+                eprintln!("tcms-cargo-test: warning: {warning}");
             }
             println!("{}", summary.line());
         }

@@ -94,6 +94,20 @@
 //! (server down) falls back to the split by count and warns, since tests may then run twice
 //! or not at all. The trials left out count as filtered out. Under nextest `TCMS_SHARD` is
 //! ignored (use `cargo nextest run --partition`).
+//! ## In CI
+//!
+//! After the last test the harness writes what the commands write (through [`tcms_ci`]):
+//! under GitHub Actions the Markdown summary is appended to the job summary
+//! (`GITHUB_STEP_SUMMARY`), `run-id` / `run-url` go to `GITHUB_OUTPUT`, and failures that
+//! panicked in a file of the crate are printed as workflow annotations (at most
+//! `TCMS_REPORT_ANNOTATIONS`, default 10; `0` prints none). `TCMS_REPORT_SUMMARY_MD=FILE`
+//! writes the same summary to a file anywhere (GitLab, Jenkins).
+//!
+//! ## Features
+//!
+//! - `cli` (default): the `tcms-cargo-test` program, with clap, `tcms-cli` and the junit.xml
+//!   parser. A crate that only uses the harness does not need them:
+//!   `tcms-cargo-test = { version = "0.1", default-features = false }`.
 
 pub mod harness;
 pub mod libtest;

@@ -66,7 +66,7 @@ struct ScopeArgs {
 
     /// The runs of this product version (TCMS_PRODUCT_VERSION).
     #[arg(long, global = true, value_name = "VERSION")]
-    version: Option<String>,
+    product_version: Option<String>,
 
     /// The runs of this build (TCMS_BUILD).
     #[arg(long, global = true, value_name = "NAME")]
@@ -238,8 +238,12 @@ fn after_help() -> String {
     format!("{text}\n{}", exit::HELP)
 }
 
-fn main() -> ExitCode {
-    let mut command = Cli::command().after_long_help(after_help());
+/// The command line: the derive's, with the variables, exit codes and the version (with the
+/// commit) that `--help` and `--version` show.
+fn definition() -> clap::Command {
+    let mut command = Cli::command()
+        .after_long_help(after_help())
+        .version(tcms_cli::version::long(env!("CARGO_PKG_VERSION")));
     let names: Vec<String> = command
         .get_subcommands()
         .map(|c| c.get_name().to_owned())
@@ -247,11 +251,20 @@ fn main() -> ExitCode {
     for name in names {
         command = command.mut_subcommand(name, |c| c.after_long_help(exit::HELP));
     }
-    let cli = match Cli::from_arg_matches(&command.get_matches()) {
+    command
+}
+
+fn main() -> ExitCode {
+    if let Some(code) =
+        tcms_cli::generate_from_args(std::env::args_os(), definition, &mut std::io::stdout())
+    {
+        return code;
+    }
+    let cli = match Cli::from_arg_matches(&definition().get_matches()) {
         Ok(cli) => cli,
         Err(e) => e.exit(),
     };
-    tcms_cli::init_logging(cli.verbose);
+    tcms_cli::init_logging(cli.verbose, false, tcms_cli::ColorWhen::Auto);
     match main_impl(cli) {
         Ok(code) => ExitCode::from(code),
         Err(message) => {
@@ -303,7 +316,7 @@ fn scope(args: &ScopeArgs) -> Result<Scope, String> {
     if let Some(product) = text(&args.product) {
         scope.product = Some(product);
     }
-    if let Some(version) = text(&args.version) {
+    if let Some(version) = text(&args.product_version) {
         scope.version = Some(version);
     }
     if let Some(build) = text(&args.build) {
