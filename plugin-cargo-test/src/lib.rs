@@ -47,7 +47,7 @@
 //! the server read-only and changes nothing). The server, credentials and what to report
 //! into come from the usual places (`~/.tcms.conf`, `TCMS_API_URL`, `TCMS_USERNAME`,
 //! `TCMS_PASSWORD`, `TCMS_PRODUCT`, `TCMS_PRODUCT_VERSION`, `TCMS_BUILD`, `TCMS_RUN_ID`,
-//! ..., see [`tcms_api::cli::ENV_HELP`]); they are checked before the first test runs, and
+//! ..., see [`tcms_api::env`]); they are checked before the first test runs, and
 //! when something is missing the error names the variable, no test runs and the exit status
 //! is 1.
 //!
