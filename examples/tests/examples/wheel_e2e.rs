@@ -25,7 +25,7 @@ use tcms_test_kit::server::{RealServer, output_text, plugin_command, real_server
 use super::ci_recipes::{action_scripts, root};
 
 /// The commands the wheel installs (scripts/dist's COMMANDS).
-const COMMANDS: [&str; 3] = ["tcms-junit-xml", "tcms-tap", "tcms-cargo-test"];
+const COMMANDS: [&str; 4] = ["tcms-junit-xml", "tcms-tap", "tcms-cargo-test", "tcms"];
 
 fn from_env(name: &str) -> Option<PathBuf> {
     let value = std::env::var_os(name).filter(|v| !v.is_empty());
@@ -120,6 +120,7 @@ async fn installed_commands_report_without_rust() {
         "share/man/man1/tcms-junit-xml.1",
         "share/man/man1/tcms-tap.1",
         "share/man/man1/tcms-cargo-test.1",
+        "share/man/man1/tcms.1",
         "share/bash-completion/completions/tcms-tap",
         "share/zsh/site-functions/_tcms-cargo-test",
         "share/fish/vendor_completions.d/tcms-junit-xml.fish",
@@ -176,6 +177,18 @@ async fn installed_commands_report_without_rust() {
         String::from_utf8_lossy(&out.stdout).contains("::error file=src/lib.rs,line=45,col=9,"),
         "{}",
         output_text(&out)
+    );
+
+    // The installed `tcms` reads that run back: its failures, exit 1.
+    let out = installed(&bin, "tcms", &server, &product, &step)
+        .arg("failing")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1), "{}", output_text(&out));
+    let failing = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert!(
+        failing.contains("tests::returns_err") && !failing.contains("tests::adds"),
+        "{failing}"
     );
 }
 
