@@ -166,6 +166,43 @@ struct ExecutionRow {
     stop_date: Option<DateTime<Utc>>,
 }
 
+impl ExecutionRow {
+    /// The entry of this execution for `profile`, named `name`, in `run`.
+    fn entry(
+        &self,
+        name: String,
+        run: TestRunId,
+        profile: Option<Profile>,
+        (status, class): &(String, Class),
+    ) -> Entry {
+        Entry {
+            name,
+            case: self.case,
+            execution: self.id,
+            run,
+            build: self.build.clone(),
+            profile,
+            status: status.clone(),
+            class: *class,
+            started: self.start_date,
+            stopped: self.stop_date,
+        }
+    }
+}
+
+/// The profile of each execution from its `profile` properties (15.3+); a value that is not a
+/// profile is left out.
+fn profiles_of(
+    rows: Vec<crate::models::ExecutionPropertyRow>,
+    into: &mut HashMap<TestExecutionId, Profile>,
+) {
+    for p in rows {
+        if let (Some(execution), Ok(profile)) = (p.execution, Profile::parse(&p.value)) {
+            into.insert(execution, profile);
+        }
+    }
+}
+
 /// A case as the readers decode it.
 #[derive(Debug, Deserialize)]
 struct CaseRow {
@@ -364,24 +401,14 @@ impl History {
             let Some(run) = row.run.and_then(|id| run_of.get(&id)) else {
                 continue;
             };
-            let (status, class) = catalog.statuses.get(row.status);
+            let status = catalog.statuses.get(row.status);
             let keys = match profile_of.remove(&row.id) {
                 Some(p) => vec![Some(p)],
                 None => run.profile_keys(),
             };
+            let name = row.summary.clone().unwrap_or_default();
             for profile in keys {
-                entries.push(Entry {
-                    name: row.summary.clone().unwrap_or_default(),
-                    case: row.case,
-                    execution: row.id,
-                    run: run.id,
-                    build: row.build.clone(),
-                    profile,
-                    status: status.clone(),
-                    class,
-                    started: row.start_date,
-                    stopped: row.stop_date,
-                });
+                entries.push(row.entry(name.clone(), run.id, profile, &status));
             }
         }
         self.full_names(&mut entries).await?;
@@ -501,11 +528,7 @@ impl History {
         }
         let mut profile_of = HashMap::new();
         if let Some(slot) = properties {
-            for p in answers.take(slot)? {
-                if let (Some(execution), Ok(profile)) = (p.execution, Profile::parse(&p.value)) {
-                    profile_of.insert(execution, profile);
-                }
-            }
+            profiles_of(answers.take(slot)?, &mut profile_of);
         }
         let mut entries = Vec::new();
         for row in rows {
@@ -517,23 +540,12 @@ impl History {
                     None => vec![None],
                 },
             };
-            let (status, class) = statuses.get(row.status);
+            let status = statuses.get(row.status);
             for profile in keys {
                 if self.scope.profile.is_some() && profile != self.scope.profile {
                     continue;
                 }
-                entries.push(Entry {
-                    name: name.trim().to_owned(),
-                    case: row.case,
-                    execution: row.id,
-                    run,
-                    build: row.build.clone(),
-                    profile,
-                    status: status.clone(),
-                    class,
-                    started: row.start_date,
-                    stopped: row.stop_date,
-                });
+                entries.push(row.entry(name.trim().to_owned(), run, profile, &status));
             }
         }
         entries.sort_by(|a, b| {
@@ -579,11 +591,7 @@ async fn read_group(
     for (executions, props) in slots {
         rows.extend(answers.take(executions)?);
         if let Some(slot) = props {
-            for p in answers.take(slot)? {
-                if let (Some(execution), Ok(profile)) = (p.execution, Profile::parse(&p.value)) {
-                    profiles.insert(execution, profile);
-                }
-            }
+            profiles_of(answers.take(slot)?, &mut profiles);
         }
     }
     Ok((rows, profiles))
