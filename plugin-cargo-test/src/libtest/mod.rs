@@ -628,7 +628,14 @@ fn settle(
         });
     match candidate {
         Some((index, prefix, status, duration)) => {
-            let mut output: Vec<String> = pending.lines[..index].to_vec();
+            // The panic hook's `note: run with RUST_BACKTRACE=1 ...` belongs to whichever test
+            // panicked on another thread (its stderr lands between our stdout lines): never
+            // this test's output.
+            let mut output: Vec<String> = pending.lines[..index]
+                .iter()
+                .filter(|l| !is_backtrace_note(l))
+                .cloned()
+                .collect();
             if !prefix.is_empty() {
                 output.push(prefix.to_owned());
             }
@@ -771,6 +778,12 @@ fn doc_test_file(name: &str) -> Option<&str> {
         .map(|(file, _)| file)
 }
 
+/// The line the default panic hook ends a panic message with.
+fn is_backtrace_note(line: &str) -> bool {
+    line.trim_start()
+        .starts_with("note: run with `RUST_BACKTRACE")
+}
+
 /// Starts or continues an inline panic message (`--nocapture`): `thread 'NAME' panicked at`.
 fn track_panic(section: &mut Section, line: &str) {
     if let Some(name) = panicking_thread(line) {
@@ -778,7 +791,7 @@ fn track_panic(section: &mut Section, line: &str) {
         section.panic = Some((name.to_owned(), vec![line.to_owned()]));
     } else if let Some((_, lines)) = section.panic.as_mut() {
         lines.push(line.to_owned());
-        if line.starts_with("note: run with `RUST_BACKTRACE") {
+        if is_backtrace_note(line) {
             section.end_panic();
         }
     }
@@ -959,6 +972,38 @@ mod tests {
         );
         assert_eq!(split_test_line("test x ..."), Some(("x", "")));
         assert_eq!(split_test_line("testing x ... ok"), None);
+    }
+
+    #[test]
+    fn another_threads_backtrace_note_is_not_a_failure_text() {
+        // libtest-mimic on 2 threads: `panics` panicked while `returns_failed` finished, and
+        // the panic hook's stderr landed inside the other test's line.
+        let text = "running 2 tests\n\
+            test returns_failed ... \n\
+            note: run with `RUST_BACKTRACE=1` environment variable to display a backtrace\n\
+            FAILED\n\
+            test panics ... FAILED\n\
+            \n\
+            failures:\n\
+            \n\
+            ---- returns_failed ----\n\
+            wrong answer\n\
+            \n\
+            ---- panics ----\n\
+            test panicked: kaboom\n\
+            \n\
+            failures:\n    returns_failed\n    panics\n\
+            \n\
+            test result: FAILED. 0 passed; 2 failed; 0 ignored; 0 measured; 0 filtered out\n";
+        let parsed = parse_str(text, Utc::now());
+        let returns = parsed
+            .results
+            .iter()
+            .find(|r| r.name.ends_with("returns_failed"))
+            .expect("returns_failed");
+        let attempt = returns.last_attempt();
+        assert_eq!(attempt.message.as_deref(), Some("wrong answer"));
+        assert_eq!(attempt.details.as_deref(), Some("wrong answer"));
     }
 
     #[test]
