@@ -244,7 +244,7 @@ impl Sink {
     /// The process is being stopped (`reason`: "SIGTERM"): what is queued is sent, the planned
     /// tests that did not end are marked (BLOCKED if they never started, ERROR if they were
     /// running), the run's notes say it was interrupted, and the run is finished. Wait for it
-    /// with [`LiveReporter::finish`] or [`Sink::wait_interrupted`].
+    /// with [`LiveReporter::finish`] (which then needs no [`Sink`] to be dropped first).
     pub fn interrupt(&self, reason: impl Into<String>) {
         let _ = self.tx.send(Msg::Interrupt(reason.into()));
     }
@@ -322,7 +322,8 @@ impl LiveReporter {
 
     /// Sends what is queued, finishes the run and returns what happened. With a `timeout`,
     /// gives up waiting after it (the background thread's work is then abandoned). Every
-    /// [`Sink`] must have been dropped before, or this waits for the timeout.
+    /// [`Sink`] must have been dropped before, or this waits for the timeout, unless
+    /// [`Sink::interrupt`] was called.
     pub fn finish(mut self, timeout: Option<Duration>) -> LiveReport {
         let submitted = self.submitted();
         let had_thread = self.sink.take().is_some();
@@ -375,8 +376,13 @@ struct State {
     running: HashMap<String, (TestResult, Instant, bool)>,
     /// Names that have a result.
     done: HashSet<String>,
-    /// Results sent.
+    /// Names whose result landed (a name reported twice, say a failure sent again with its
+    /// details, counts once).
+    landed: HashSet<String>,
+    /// Tests whose result landed.
     reported: usize,
+    /// The run's notes changed (a note, a planned count) and are not written yet.
+    notes_dirty: bool,
     /// The last progress line written to the notes.
     progress_line: Option<String>,
     interrupted: Option<String>,
@@ -400,7 +406,10 @@ impl State {
                     }
                 }
             }
-            Msg::Planned(n) => self.planned_count += n,
+            Msg::Planned(n) => {
+                self.planned_count += n;
+                self.notes_dirty |= n > 0;
+            }
             Msg::Started(t) => {
                 if !self.done.contains(&t.name) {
                     self.running
@@ -408,16 +417,23 @@ impl State {
                     self.started.push(*t);
                 }
             }
-            Msg::Note(note) => match reporter {
-                Some(r) => r.add_run_note(note),
-                None => self.notes_before.push(note),
-            },
+            Msg::Note(note) => {
+                match reporter {
+                    Some(r) => r.add_run_note(note),
+                    None => self.notes_before.push(note),
+                }
+                // Written with the next batch, not only when the run is finished.
+                self.notes_dirty = true;
+            }
             Msg::Interrupt(reason) => self.interrupted = Some(reason),
         }
     }
 
     fn is_empty(&self) -> bool {
-        self.results.is_empty() && self.plan.is_empty() && self.started.is_empty()
+        self.results.is_empty()
+            && self.plan.is_empty()
+            && self.started.is_empty()
+            && !self.notes_dirty
     }
 
     fn planned_total(&self) -> usize {
@@ -466,37 +482,48 @@ async fn run(mut rx: mpsc::UnboundedReceiver<Msg>, mut options: LiveOptions) -> 
         reporter.add_run_note(note);
     }
     let size = options.batch_size.max(1);
-    let mut deadline = Instant::now() + options.batch_interval;
+    let interval = options.batch_interval;
+    // A batch goes out `interval` after the previous one started, or at once when that is
+    // past: a burst is sent together, a lone result after a quiet time without waiting.
+    let mut last_sent: Option<Instant> = None;
+    let mut deadline: Option<Instant> = None;
+    let due = |last_sent: Option<Instant>| {
+        let now = Instant::now();
+        last_sent.map_or(now, |t| (t + interval).max(now))
+    };
     loop {
         while state.results.len() < size && state.interrupted.is_none() {
             match rx.try_recv() {
-                Ok(msg) => state.take(msg, Some(&mut reporter), &mut report),
+                Ok(msg) => {
+                    state.take(msg, Some(&mut reporter), &mut report);
+                    if deadline.is_none() && !state.is_empty() {
+                        deadline = Some(due(last_sent));
+                    }
+                }
                 Err(_) => break,
             }
         }
         if state.interrupted.is_some() {
             break;
         }
-        if state.results.len() >= size {
+        let now = Instant::now();
+        if !state.is_empty() && (state.results.len() >= size || deadline.is_none_or(|d| now >= d)) {
+            last_sent = Some(now);
+            deadline = None;
             send(&mut reporter, &mut state, &mut report, &mut options).await;
-            deadline = Instant::now() + options.batch_interval;
             continue;
         }
         // Wake up for the batch deadline, or to comment on a slow test.
         let slow_check = slow_deadline(&state, options.slow_after);
-        let wake = if state.is_empty() {
-            slow_check
-        } else {
-            Some(slow_check.map_or(deadline, |s| s.min(deadline)))
+        let wake = match (deadline.filter(|_| !state.is_empty()), slow_check) {
+            (Some(d), Some(s)) => Some(d.min(s)),
+            (d, s) => d.or(s),
         };
         let next = match wake {
             None => rx.recv().await,
             Some(at) => match tokio::time::timeout_at(at, rx.recv()).await {
                 Ok(next) => next,
                 Err(_) => {
-                    if !state.is_empty() && Instant::now() >= deadline {
-                        send(&mut reporter, &mut state, &mut report, &mut options).await;
-                    }
                     comment_slow(&mut reporter, &mut state, options.slow_after).await;
                     continue;
                 }
@@ -504,10 +531,10 @@ async fn run(mut rx: mpsc::UnboundedReceiver<Msg>, mut options: LiveOptions) -> 
         };
         match next {
             Some(msg) => {
-                if state.is_empty() {
-                    deadline = Instant::now() + options.batch_interval;
-                }
                 state.take(msg, Some(&mut reporter), &mut report);
+                if deadline.is_none() && !state.is_empty() {
+                    deadline = Some(due(last_sent));
+                }
             }
             None => break,
         }
@@ -579,7 +606,17 @@ async fn interrupt(
 ) {
     let mut marks = Vec::new();
     let now = Utc::now();
-    for (name, test) in &state.planned {
+    // The planned tests, and the running ones that were never planned by name (libtest's
+    // `test NAME ... ` with a planned count only).
+    let unplanned_running = state
+        .running
+        .iter()
+        .filter(|(name, _)| !state.planned.contains_key(*name))
+        .map(|(name, (test, _, _))| (name, test));
+    let mut order: Vec<(&String, &TestResult)> =
+        state.planned.iter().chain(unplanned_running).collect();
+    order.sort_by(|a, b| a.0.cmp(b.0));
+    for (name, test) in order {
         if state.done.contains(name) {
             continue;
         }
@@ -662,7 +699,11 @@ async fn send(
                 report
                     .latencies
                     .extend(times.iter().map(|t| now.duration_since(*t)));
-                state.reported += results.len();
+                for r in &results {
+                    if state.landed.insert(r.name.clone()) {
+                        state.reported += 1;
+                    }
+                }
             }
             Err(e) => {
                 report.lost += results.len();
@@ -671,19 +712,22 @@ async fn send(
                     .push(format!("{} result(s) not reported: {e}", results.len()));
             }
         }
-        let planned = state.planned_total();
-        if planned > 0 {
-            let line = format!(
-                "progress: {} of {planned} planned test(s) reported",
-                state.reported.min(planned)
-            );
-            if state.progress_line.as_deref() != Some(line.as_str()) {
-                if let Err(e) = reporter.update_notes(Some(&line)).await {
-                    tracing::warn!("cannot write the progress into the run's notes: {e}");
-                }
-                state.progress_line = Some(line);
-            }
+    }
+    // The notes: the lines added so far and where the planned tests stand, written when
+    // either changed.
+    let planned = state.planned_total();
+    let line = (planned > 0).then(|| {
+        format!(
+            "progress: {} of {planned} planned test(s) reported",
+            state.reported.min(planned)
+        )
+    });
+    if state.notes_dirty || (line.is_some() && state.progress_line != line) {
+        if let Err(e) = reporter.update_notes(line.as_deref()).await {
+            tracing::warn!("cannot write the progress into the run's notes: {e}");
         }
+        state.notes_dirty = false;
+        state.progress_line = line;
     }
     if let Some(on_progress) = options.on_progress.as_mut() {
         on_progress(&Progress {
