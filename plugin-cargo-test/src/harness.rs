@@ -14,6 +14,7 @@ use tcms_api::report::{
     Attempt, Options, Origin, Outcome, PluginInfo, Settings, Summary, TestResult,
 };
 
+use crate::interrupt::Watch;
 use crate::live::{LiveOptions, LiveReport, LiveReporter, Sink};
 use crate::naming::{case_name, target_of_binary};
 
@@ -161,6 +162,20 @@ impl Trial {
         &self.name
     }
 
+    /// The case summary this trial is reported under.
+    fn case(&self, target: Option<&str>) -> String {
+        self.case_name
+            .clone()
+            .unwrap_or_else(|| case_name(target, &self.name))
+    }
+
+    /// What goes into the run as IDLE before the tests start (only the name matters).
+    fn planned(&self, target: Option<&str>) -> TestResult {
+        let mut result = TestResult::new(self.case(target), Attempt::new(Outcome::Passed));
+        result.origin.suite = target.map(str::to_owned);
+        result
+    }
+
     /// A libtest-mimic trial with the same name, kind and flag that does nothing: to ask
     /// [`Arguments`] what it will do with this one.
     fn probe(&self) -> libtest_mimic::Trial {
@@ -171,6 +186,7 @@ impl Trial {
 
     /// The libtest-mimic trial to run: the body, wrapped to report its result to `sink`.
     fn into_libtest(self, target: Option<&str>, sink: Option<Sink>) -> libtest_mimic::Trial {
+        let case = self.case(target);
         let runner = match self.body {
             Body::Unreported(trial) => return trial,
             Body::Test(runner) => runner,
@@ -180,10 +196,6 @@ impl Trial {
                 .with_kind(self.kind)
                 .with_ignored_flag(self.ignored);
         };
-        let case = self
-            .case_name
-            .clone()
-            .unwrap_or_else(|| case_name(target, &self.name));
         let origin = Origin {
             suite: target.map(str::to_owned),
             class: None,
@@ -206,11 +218,7 @@ impl Trial {
         attempt.stopped = Some(now);
         attempt.message = self.ignore_reason.clone();
         attempt.details = notes_text(&self.notes, &[]);
-        let name = self
-            .case_name
-            .clone()
-            .unwrap_or_else(|| case_name(target, &self.name));
-        let mut result = TestResult::new(name, attempt);
+        let mut result = TestResult::new(self.case(target), attempt);
         result.origin.suite = target.map(str::to_owned);
         result
     }
@@ -275,6 +283,12 @@ fn run_reported(
 ) -> Result<Completion, Failed> {
     let started = Utc::now();
     let clock = Instant::now();
+    // RUNNING in Kiwi TCMS while it runs.
+    let mut running = Attempt::new(Outcome::Passed);
+    running.started = Some(started);
+    let mut test = TestResult::new(case.clone(), running);
+    test.origin = origin.clone();
+    sink.started(test);
     let _ = CURRENT.try_with(|c| {
         if let Ok(mut c) = c.try_borrow_mut() {
             *c = Some(Context::default());
@@ -519,6 +533,10 @@ impl Harness {
                 }
             },
         };
+        let slow_after = match slow_after(env(EnvVars::TCMS_REPORT_SLOW).as_deref()) {
+            Ok(after) => after,
+            Err(message) => return refused(message),
+        };
         let target = self
             .target
             .map(|t| crate::naming::normalize_target(&t))
@@ -558,30 +576,47 @@ impl Harness {
         let receipt = env(EnvVars::TCMS_REPORT_RECEIPT).filter(|r| !r.trim().is_empty());
         let options = LiveOptions::new(plugin, report_options(mode == Mode::DryRun, receipt))
             .eager(true)
+            .slow_after(slow_after)
             .on_thread_start(thread_logger);
         let mut live = LiveReporter::spawn(options);
         install_panic_hook();
         let sink = live.sink();
         let target = target.as_deref();
         let mut to_run = Vec::with_capacity(selected.len());
+        let mut planned = Vec::new();
         for (trial, ignored) in selected {
-            if ignored && matches!(trial.body, Body::Test(_)) {
-                live.submit(trial.ignored_result(target));
+            if matches!(trial.body, Body::Test(_)) {
+                if ignored {
+                    live.submit(trial.ignored_result(target));
+                } else {
+                    planned.push(trial.planned(target));
+                }
             }
             to_run.push(trial.into_libtest(target, sink.clone()));
         }
-        drop(sink);
-        let tests = libtest_mimic::run(args, to_run);
-        let report = live.finish(Some(timeout));
-        if let Some(summary) = &report.summary {
-            for line in summary.failure_lines(20) {
-                eprintln!("{line}");
+        let (tests, report) = match sink {
+            Some(sink) => {
+                // Every trial that will run is in the run, IDLE, before the first one starts.
+                sink.plan(planned);
+                let watch = Watch::install(live, sink, print_report);
+                let tests = libtest_mimic::run(args, to_run);
+                let Some(live) = watch.take() else {
+                    // SIGINT/SIGTERM: the signal's thread reports and ends the process.
+                    watch.wait_for_exit()
+                };
+                let report = live.finish(Some(timeout));
+                print_report(&report);
+                watch.done();
+                (tests, report)
             }
-            println!("{}", summary.line());
-        }
-        for error in &report.errors {
-            eprintln!("tcms-cargo-test: {error}");
-        }
+            None => {
+                // No reporting thread: the tests run all the same, `finish` says why.
+                let tests = libtest_mimic::run(args, to_run);
+                let report = live.finish(Some(timeout));
+                print_report(&report);
+                (tests, report)
+            }
+        };
         if strict && !report.is_complete() && !tests.has_failed() {
             eprintln!(
                 "tcms-cargo-test: some results were not reported and {} is set: exit status 1",
@@ -593,6 +628,36 @@ impl Harness {
             reporting: Reporting::Done(Box::new(report)),
             strict,
         }
+    }
+}
+
+/// Prints what the harness's report did: the cases that did not pass, the summary line,
+/// what went wrong.
+fn print_report(report: &LiveReport) {
+    if let Some(summary) = &report.summary {
+        for line in summary.failure_lines(20) {
+            eprintln!("{line}");
+        }
+        println!("{}", summary.line());
+    }
+    for error in &report.errors {
+        eprintln!("tcms-cargo-test: {error}");
+    }
+}
+
+/// [`EnvVars::TCMS_REPORT_SLOW`]: how long a test runs before a comment says so (`None`:
+/// never).
+fn slow_after(value: Option<&str>) -> Result<Option<Duration>, String> {
+    let Some(value) = value.map(str::trim).filter(|v| !v.is_empty()) else {
+        return Ok(Some(crate::live::SLOW_AFTER));
+    };
+    match value.parse::<f64>() {
+        Ok(secs) if secs == 0.0 => Ok(None),
+        Ok(secs) if secs.is_finite() && secs > 0.0 => Ok(Some(Duration::from_secs_f64(secs))),
+        _ => Err(format!(
+            "{}={value:?}: expected a number of seconds (0: never)",
+            EnvVars::TCMS_REPORT_SLOW
+        )),
     }
 }
 
@@ -663,6 +728,21 @@ mod tests {
         assert!(err.contains("TCMS_REPORT=\"maybe\""), "{err}");
         assert_eq!(flag(EnvVars::TCMS_REPORT_STRICT, Some("yes")), Ok(true));
         assert!(flag(EnvVars::TCMS_REPORT_STRICT, Some("2")).is_err());
+    }
+
+    #[test]
+    fn slow_tests_from_the_environment() {
+        assert_eq!(slow_after(None), Ok(Some(crate::live::SLOW_AFTER)));
+        assert_eq!(slow_after(Some(" ")), Ok(Some(crate::live::SLOW_AFTER)));
+        assert_eq!(slow_after(Some("0")), Ok(None));
+        assert_eq!(
+            slow_after(Some("2.5")),
+            Ok(Some(Duration::from_millis(2500)))
+        );
+        for bad in ["-1", "soon", "inf", "NaN"] {
+            let err = slow_after(Some(bad)).unwrap_err();
+            assert!(err.contains("TCMS_REPORT_SLOW"), "{err}");
+        }
     }
 
     #[test]

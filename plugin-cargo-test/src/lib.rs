@@ -80,6 +80,7 @@
 //! [`Trial::unreported`] runs any libtest-mimic trial (a benchmark) without reporting it.
 
 pub mod harness;
+mod interrupt;
 pub mod libtest;
 /// Live reporting (moved to the SDK, shared with `tcms-tap --live`).
 pub use tcms_api::live;
