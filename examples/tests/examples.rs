@@ -1,7 +1,14 @@
-//! Runs each SDK script against the real Kiwi TCMS.
+//! Runs each SDK script against the real Kiwi TCMS; checks `action.yml` and the CI recipes
+//! (`examples/ci_recipes.rs`); installs the wheel's commands and reports with them
+//! (`examples/wheel_e2e.rs`, when `TCMS_E2E_WHEEL_VENV` names the virtualenv `.ci/run` made).
 
 // Test helpers may unwrap: a failed step is a failed test.
 #![allow(clippy::unwrap_used)]
+
+#[path = "examples/ci_recipes.rs"]
+mod ci_recipes;
+#[path = "examples/wheel_e2e.rs"]
+mod wheel_e2e;
 
 use std::process::Command;
 

@@ -146,7 +146,7 @@ fn check_result(result: &TestResult, lines: &[u64]) {
         "result on line {line} of {}",
         lines.len()
     );
-    for attempt in &result.attempts {
+    for attempt in result.attempts() {
         if let (Some(start), Some(stop)) = (attempt.started, attempt.stopped) {
             assert!(stop >= start, "{attempt:?}");
         }

@@ -3,20 +3,21 @@
 use std::cell::RefCell;
 use std::panic::{AssertUnwindSafe, catch_unwind, resume_unwind};
 use std::process::ExitCode;
-use std::sync::Once;
+use std::sync::{Arc, Once};
 use std::time::{Duration, Instant};
 
 use chrono::{TimeDelta, Utc};
-use libtest_mimic::{Arguments, Completion, Failed};
+use libtest_mimic::{Completion, Failed};
 use tcms_api::Config;
 use tcms_api::env::EnvVars;
 use tcms_api::report::{
-    Attempt, Options, Origin, Outcome, PluginInfo, Settings, Summary, TestResult,
+    Attempt, Location, Options, Origin, Outcome, PluginInfo, Settings, Summary, TestResult,
 };
 
-use crate::interrupt::Watch;
+use crate::interrupt::{Print, Watch};
 use crate::live::{LiveOptions, LiveReport, LiveReporter, Sink};
 use crate::naming::{case_name, target_of_binary};
+use crate::select::{self, Arguments};
 
 /// The exit status of a harness whose reporting was refused, or (strict) incomplete.
 const FAILURE: u8 = 1;
@@ -309,6 +310,7 @@ fn run_reported(
         .and_then(|d| started.checked_add_signed(d))
         .or(Some(started));
     let mut location = Vec::new();
+    let mut panicked_at = None;
     let returned = match outcome {
         Ok(Ok(Completion::Completed)) => Ok(Ok(Completion::Completed)),
         Ok(Ok(Completion::Ignored { reason })) => {
@@ -333,6 +335,7 @@ fn run_reported(
             });
             if let Some(at) = &context.panic_location {
                 location.push(format!("panicked at {at}"));
+                panicked_at = Location::parse(at);
             }
             Err(payload)
         }
@@ -340,6 +343,7 @@ fn run_reported(
     attempt.details = notes_text(&notes, &[location, context.notes].concat());
     let mut result = TestResult::new(case, attempt);
     result.origin = origin;
+    result.origin.location = panicked_at;
     sink.send(result);
     match returned {
         Ok(completion) => completion,
@@ -485,7 +489,9 @@ impl Harness {
 
     /// Runs the trials like [`libtest_mimic::run`] (same command line, output and counts)
     /// and, when [`EnvVars::TCMS_REPORT`] is set, reports every result live (see the crate docs).
-    pub fn run(self, args: &Arguments, trials: Vec<Trial>) -> Conclusion {
+    /// With [`EnvVars::TCMS_SHARD`] (`I/N`) only shard I of N runs (see the crate docs).
+    pub fn run(self, args: impl Into<Arguments>, trials: Vec<Trial>) -> Conclusion {
+        let args: Arguments = args.into();
         let env = |name: &str| std::env::var(name).ok();
         let mode = match mode(env(EnvVars::TCMS_REPORT).as_deref()) {
             Ok(mode) => mode,
@@ -506,13 +512,28 @@ impl Harness {
                 EnvVars::TCMS_REPORT
             );
         }
+        let target = self
+            .target
+            .map(|t| crate::naming::normalize_target(&t))
+            .or_else(|| {
+                std::env::current_exe()
+                    .ok()
+                    .and_then(|p| p.to_str().map(target_of_binary))
+            });
+        // Several filters, or TCMS_SHARD: the harness selects the trials itself and hands
+        // libtest-mimic only those (counted as filtered out otherwise).
+        let (args, trials, dropped) = match select_trials(&args, trials, target.as_deref(), mode) {
+            Ok(selected) => selected,
+            Err(message) => return refused(message),
+        };
+        let args = &args;
         if mode == Mode::Off || args.list || std::env::var_os("NEXTEST").is_some() {
             let plain = trials
                 .into_iter()
                 .map(|t| t.into_libtest(None, None))
                 .collect();
             return Conclusion {
-                tests: libtest_mimic::run(args, plain),
+                tests: with_dropped(libtest_mimic::run(args, plain), dropped),
                 reporting: Reporting::Off,
                 strict,
             };
@@ -537,15 +558,18 @@ impl Harness {
             Ok(after) => after,
             Err(message) => return refused(message),
         };
-        let target = self
-            .target
-            .map(|t| crate::naming::normalize_target(&t))
-            .or_else(|| {
-                std::env::current_exe()
-                    .ok()
-                    .and_then(|p| p.to_str().map(target_of_binary))
-            });
-
+        let max_annotations = match env(EnvVars::TCMS_REPORT_ANNOTATIONS) {
+            None => tcms_ci::annotations::DEFAULT_MAX,
+            Some(v) => match v.trim().parse::<usize>() {
+                Ok(n) => n,
+                Err(_) => {
+                    return refused(format!(
+                        "{}={v:?}: expected a number of annotations (0: none)",
+                        EnvVars::TCMS_REPORT_ANNOTATIONS
+                    ));
+                }
+            },
+        };
         // Which trials run, which are ignored, which are filtered out: libtest-mimic decides.
         let selected: Vec<(Trial, bool)> = trials
             .into_iter()
@@ -567,7 +591,7 @@ impl Harness {
                 .map(|(t, _)| t.into_libtest(None, None))
                 .collect();
             return Conclusion {
-                tests: libtest_mimic::run(args, plain),
+                tests: with_dropped(libtest_mimic::run(args, plain), dropped),
                 reporting: Reporting::Off,
                 strict,
             };
@@ -594,18 +618,31 @@ impl Harness {
             }
             to_run.push(trial.into_libtest(target, sink.clone()));
         }
+        let ci = {
+            let program = match target {
+                Some(target) => format!("tcms-cargo-test harness: {target}"),
+                None => "tcms-cargo-test harness".to_owned(),
+            };
+            let summary_md = env(EnvVars::TCMS_REPORT_SUMMARY_MD)
+                .filter(|p| !p.trim().is_empty())
+                .map(Into::into);
+            tcms_ci::CiOutput::from_env(program)
+                .summary_md(summary_md)
+                .max_annotations(max_annotations)
+        };
+        let print: Print = Arc::new(move |report: &LiveReport| print_report(report, &ci));
         let (tests, report) = match sink {
             Some(sink) => {
                 // Every trial that will run is in the run, IDLE, before the first one starts.
                 sink.plan(planned);
-                let watch = Watch::install(live, sink, print_report);
+                let watch = Watch::install(live, sink, Arc::clone(&print));
                 let tests = libtest_mimic::run(args, to_run);
                 let Some(live) = watch.take() else {
                     // SIGINT/SIGTERM: the signal's thread reports and ends the process.
                     watch.wait_for_exit()
                 };
                 let report = live.finish(Some(timeout));
-                print_report(&report);
+                print(&report);
                 watch.done();
                 (tests, report)
             }
@@ -613,10 +650,11 @@ impl Harness {
                 // No reporting thread: the tests run all the same, `finish` says why.
                 let tests = libtest_mimic::run(args, to_run);
                 let report = live.finish(Some(timeout));
-                print_report(&report);
+                print(&report);
                 (tests, report)
             }
         };
+        let tests = with_dropped(tests, dropped);
         if strict && !report.is_complete() && !tests.has_failed() {
             eprintln!(
                 "tcms-cargo-test: some results were not reported and {} is set: exit status 1",
@@ -631,12 +669,15 @@ impl Harness {
     }
 }
 
-/// Prints what the harness's report did: the cases that did not pass, the summary line,
-/// what went wrong.
-fn print_report(report: &LiveReport) {
+/// Prints what the harness's report did: the cases that did not pass, the CI outputs (job
+/// summary, annotations), the summary line, what went wrong.
+fn print_report(report: &LiveReport, ci: &tcms_ci::CiOutput) {
     if let Some(summary) = &report.summary {
         for line in summary.failure_lines(20) {
             eprintln!("{line}");
+        }
+        for warning in ci.publish(summary, &mut std::io::stdout().lock()) {
+            eprintln!("tcms-cargo-test: warning: {warning}");
         }
         println!("{}", summary.line());
     }
@@ -652,13 +693,66 @@ fn slow_after(value: Option<&str>) -> Result<Option<Duration>, String> {
         return Ok(Some(crate::live::SLOW_AFTER));
     };
     match value.parse::<f64>() {
-        Ok(secs) if secs == 0.0 => Ok(None),
+        Ok(0.0) => Ok(None),
         Ok(secs) if secs.is_finite() && secs > 0.0 => Ok(Some(Duration::from_secs_f64(secs))),
         _ => Err(format!(
             "{}={value:?}: expected a number of seconds (0: never)",
             EnvVars::TCMS_REPORT_SLOW
         )),
     }
+}
+
+/// The trials to run and the arguments for libtest-mimic: as given, unless several filters or
+/// [`EnvVars::TCMS_SHARD`] make the harness select them itself (then without the filters, and
+/// with how many trials it left out). Under nextest (one process per test) the shard is
+/// ignored: nextest has `--partition`.
+fn select_trials(
+    args: &Arguments,
+    trials: Vec<Trial>,
+    target: Option<&str>,
+    mode: Mode,
+) -> Result<(libtest_mimic::Arguments, Vec<Trial>, u64), String> {
+    let nextest = std::env::var_os("NEXTEST").is_some();
+    let spec = match nextest {
+        true => None,
+        false => select::shard_spec(std::env::var(EnvVars::TCMS_SHARD).ok().as_deref())?,
+    };
+    if spec.is_none() && !args.has_several_filters() {
+        return Ok(((**args).clone(), trials, 0));
+    }
+    let total = trials.len();
+    let mut kept: Vec<Trial> = trials
+        .into_iter()
+        .filter(|t| !args.is_filtered_out(&t.probe()))
+        .collect();
+    if let Some(spec) = spec {
+        let names: Vec<String> = kept.iter().map(|t| t.case(target)).collect();
+        let read = mode != Mode::Off && check_configuration(&plugin_info()).is_ok();
+        let source = select::durations(read);
+        let (indices, message) = select::shard_of(&names, spec, &source);
+        eprintln!("{message}");
+        if let (true, select::Source::Count(reason)) = (read, &source) {
+            eprintln!(
+                "tcms-cargo-test: warning: {reason}; every shard must split the same way, so \
+                 if other shards could read the history, tests may run twice or not at all"
+            );
+        }
+        let wanted: std::collections::HashSet<usize> = indices.into_iter().collect();
+        kept = kept
+            .into_iter()
+            .enumerate()
+            .filter(|(i, _)| wanted.contains(i))
+            .map(|(_, t)| t)
+            .collect();
+    }
+    let dropped = (total - kept.len()) as u64;
+    Ok((args.without_filters(), kept, dropped))
+}
+
+/// libtest-mimic's counts with the trials the harness left out added as filtered out.
+fn with_dropped(mut tests: libtest_mimic::Conclusion, dropped: u64) -> libtest_mimic::Conclusion {
+    tests.num_filtered_out += dropped;
+    tests
 }
 
 /// The engine's options, from the environment (the test binary's command line is libtest's).
@@ -708,7 +802,7 @@ fn refused(message: String) -> Conclusion {
 
 /// Runs `trials` like [`libtest_mimic::run`] and reports their results when
 /// [`EnvVars::TCMS_REPORT`] is set: `Harness::new().run(args, trials)`.
-pub fn run(args: &Arguments, trials: Vec<Trial>) -> Conclusion {
+pub fn run(args: impl Into<Arguments>, trials: Vec<Trial>) -> Conclusion {
     Harness::new().run(args, trials)
 }
 

@@ -16,6 +16,9 @@ use std::time::Duration;
 
 use crate::live::{LiveReport, LiveReporter, Sink};
 
+/// Prints the report of an interrupted run (the harness's own printing).
+pub(crate) type Print = Arc<dyn Fn(&LiveReport) + Send + Sync>;
+
 /// How long a signal waits for the interrupted report to land before the process ends.
 pub(crate) const GRACE: Duration = Duration::from_secs(5);
 
@@ -56,7 +59,7 @@ pub(crate) struct Watch {
 impl Watch {
     /// Watches for SIGINT and SIGTERM while the tests run: `sink` is interrupted, `live`
     /// finished and its report printed with `print`, then the process ends.
-    pub(crate) fn install(live: LiveReporter, sink: Sink, print: fn(&LiveReport)) -> Self {
+    pub(crate) fn install(live: LiveReporter, sink: Sink, print: Print) -> Self {
         let shared = Arc::new(Shared::default());
         {
             let mut state = shared.lock();
@@ -118,7 +121,7 @@ fn name(signal: i32) -> &'static str {
 }
 
 #[cfg(unix)]
-fn listen(shared: Arc<Shared>, print: fn(&LiveReport)) {
+fn listen(shared: Arc<Shared>, print: Print) {
     use signal_hook::consts::{SIGINT, SIGTERM};
     use signal_hook::iterator::Signals;
 
@@ -137,7 +140,7 @@ fn listen(shared: Arc<Shared>, print: fn(&LiveReport)) {
             };
             let _ = ready_tx.send(Ok(()));
             for signal in signals.forever() {
-                on_signal(&shared, print, signal);
+                on_signal(&shared, &print, signal);
             }
         });
     let answer = match spawned {
@@ -156,10 +159,10 @@ fn listen(shared: Arc<Shared>, print: fn(&LiveReport)) {
 }
 
 #[cfg(not(unix))]
-fn listen(_shared: Arc<Shared>, _print: fn(&LiveReport)) {}
+fn listen(_shared: Arc<Shared>, _print: Print) {}
 
 #[cfg(unix)]
-fn on_signal(shared: &Arc<Shared>, print: fn(&LiveReport), signal: i32) {
+fn on_signal(shared: &Arc<Shared>, print: &Print, signal: i32) {
     let (live, sink) = {
         let mut state = shared.lock();
         if state.finished && state.signal.is_none() {
@@ -181,6 +184,7 @@ fn on_signal(shared: &Arc<Shared>, print: fn(&LiveReport), signal: i32) {
         sink.interrupt(reason);
     }
     let shared = Arc::clone(shared);
+    let print = Arc::clone(print);
     // Waits on a thread of its own, so that a second signal is still heard.
     let waiting = std::thread::Builder::new()
         .name("tcms-interrupted".into())

@@ -47,7 +47,7 @@
 //! the server read-only and changes nothing). The server, credentials and what to report
 //! into come from the usual places (`~/.tcms.conf`, `TCMS_API_URL`, `TCMS_USERNAME`,
 //! `TCMS_PASSWORD`, `TCMS_PRODUCT`, `TCMS_PRODUCT_VERSION`, `TCMS_BUILD`, `TCMS_RUN_ID`,
-//! ..., see [`tcms_api::cli::ENV_HELP`]); they are checked before the first test runs, and
+//! ..., see [`tcms_api::env`]); they are checked before the first test runs, and
 //! when something is missing the error names the variable, no test runs and the exit status
 //! is 1.
 //!
@@ -78,6 +78,36 @@
 //! - **Dates**: each execution's start and stop are the test's own.
 //!
 //! [`Trial::unreported`] runs any libtest-mimic trial (a benchmark) without reporting it.
+//!
+//! ## Several filters and shards
+//!
+//! [`Arguments`] is libtest-mimic's command line plus every filter given: like libtest,
+//! `cargo test --test checks -- --exact a b` runs exactly `a` and `b` (what `tcms failing
+//! --format cargo` prints to re-run failures).
+//!
+//! `TCMS_SHARD=I/N` (from 1) runs only shard I of N of the selected trials, named as their
+//! cases are (`<target>::<name>`), split as `tcms shard` splits: balanced by the tests'
+//! historic durations in Kiwi TCMS when the harness reports (`TCMS_REPORT` set and the
+//! configuration complete; the median of the last 10 runs of the product, of `TCMS_PROFILE`
+//! when set), else by count. The split is deterministic; one line on stderr says what was left
+//! out and how it was split. Shards must split alike: a shard that cannot read the history
+//! (server down) falls back to the split by count and warns, since tests may then run twice
+//! or not at all. The trials left out count as filtered out. Under nextest `TCMS_SHARD` is
+//! ignored (use `cargo nextest run --partition`).
+//! ## In CI
+//!
+//! After the last test the harness writes what the commands write (through [`tcms_ci`]):
+//! under GitHub Actions the Markdown summary is appended to the job summary
+//! (`GITHUB_STEP_SUMMARY`), `run-id` / `run-url` go to `GITHUB_OUTPUT`, and failures that
+//! panicked in a file of the crate are printed as workflow annotations (at most
+//! `TCMS_REPORT_ANNOTATIONS`, default 10; `0` prints none). `TCMS_REPORT_SUMMARY_MD=FILE`
+//! writes the same summary to a file anywhere (GitLab, Jenkins).
+//!
+//! ## Features
+//!
+//! - `cli` (default): the `tcms-cargo-test` program, with clap, `tcms-cli` and the junit.xml
+//!   parser. A crate that only uses the harness does not need them:
+//!   `tcms-cargo-test = { version = "0.1", default-features = false }`.
 
 pub mod harness;
 mod interrupt;
@@ -85,6 +115,8 @@ pub mod libtest;
 /// Live reporting (moved to the SDK, shared with `tcms-tap --live`).
 pub use tcms_api::live;
 pub mod naming;
+mod select;
 
 pub use harness::{Conclusion, Harness, Reporting, Trial, note, plugin_info, run};
-pub use libtest_mimic::{Arguments, Completion, Failed, Measurement};
+pub use libtest_mimic::{Completion, Failed, Measurement};
+pub use select::Arguments;

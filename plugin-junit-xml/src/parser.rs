@@ -11,7 +11,7 @@ use chrono::{DateTime, TimeDelta, Utc};
 use quick_xml::events::attributes::AttrError;
 use quick_xml::events::{BytesStart, Event};
 use quick_xml::{Reader, XmlVersion};
-use tcms_api::report::{Attempt, Origin, Outcome, TestResult, Verdict};
+use tcms_api::report::{Attempt, Location, Origin, Outcome, TestResult, Verdict};
 
 use crate::error::{ParseError, ParseErrorKind};
 use crate::position::Tracked;
@@ -444,6 +444,11 @@ impl<R: BufRead> JunitParser<R> {
             classname: attrs.get("classname"),
             name: attrs.get("name"),
             file: attrs.get("file"),
+            source_line: attrs.get("line").and_then(|raw| positive(&raw)),
+            source_column: attrs
+                .get("column")
+                .or_else(|| attrs.get("col"))
+                .and_then(|raw| positive(&raw)),
             timestamp: attrs
                 .get("timestamp")
                 .and_then(|raw| self.timestamp(&raw, before)),
@@ -633,12 +638,36 @@ impl<R: BufRead> JunitParser<R> {
         for attempt in attempts {
             result.push_attempt(attempt);
         }
+        // Where the test is in the source (pytest, RSpec, go-junit-report and others write
+        // `file` and `line`), for CI annotations; a line without a file names no place.
+        // pytest's traceback ends in `test_x.py:19: AssertionError`: the failing line, better
+        // than the `def`'s.
+        let location = file
+            .as_deref()
+            .map(str::trim)
+            .filter(|f| !f.is_empty())
+            .map(|f| {
+                let failed_at = result
+                    .attempts()
+                    .iter()
+                    .filter_map(|a| a.details.as_deref())
+                    .find_map(|text| failure_line(text, f));
+                Location {
+                    file: f.to_owned(),
+                    line: failed_at.or(case.source_line),
+                    column: if failed_at.is_some() {
+                        None
+                    } else {
+                        case.source_line.and(case.source_column)
+                    },
+                }
+            });
         result.origin = Origin {
             suite: suitename,
             class: case.classname,
             file,
             line: Some(case.line),
-            location: None,
+            location,
         };
         result.properties = properties;
         result.attachments = attachments;
@@ -776,6 +805,23 @@ fn stop(started: Option<DateTime<Utc>>, duration: Option<Duration>) -> Option<Da
 }
 
 /// `Some(text)` unless it is only whitespace.
+/// The line of the last `FILE:LINE: ...` line of a failure text that names `file` (pytest's
+/// tracebacks end so).
+fn failure_line(text: &str, file: &str) -> Option<u64> {
+    text.lines().rev().find_map(|line| {
+        let rest = line.trim().strip_prefix(file)?.strip_prefix(':')?;
+        let (number, after) = rest.split_once(':')?;
+        (after.is_empty() || after.starts_with(' '))
+            .then(|| positive(number))
+            .flatten()
+    })
+}
+
+/// A line or column number: a positive integer (`0`, `-1` and text name none).
+fn positive(raw: &str) -> Option<u64> {
+    raw.trim().parse::<u64>().ok().filter(|n| *n > 0)
+}
+
 fn non_blank(text: String) -> Option<String> {
     if text.trim().is_empty() {
         None
@@ -865,6 +911,10 @@ struct Case {
     classname: Option<String>,
     name: Option<String>,
     file: Option<String>,
+    /// The `line` attribute: where the test is in `file` (not the line of the input).
+    source_line: Option<u64>,
+    /// The `column` (or `col`) attribute.
+    source_column: Option<u64>,
     timestamp: Option<DateTime<Utc>>,
     time: Option<Duration>,
     status: Option<String>,
@@ -996,5 +1046,68 @@ impl Attributes {
             .iter()
             .find(|(k, _)| k == key)
             .map(|(_, v)| v.clone())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn locations(xml: &str) -> Vec<Option<Location>> {
+        JunitParser::new(xml.as_bytes(), "t.xml".to_owned())
+            .map(|r| r.map(|r| r.origin.location).map_err(|e| e.to_string()))
+            .collect::<Result<_, _>>()
+            .unwrap_or_else(|e| panic!("{e}"))
+    }
+
+    #[test]
+    fn file_and_line_attributes_name_the_location() {
+        let found = locations(
+            r#"<testsuite name="s" file="suite.rb">
+                 <testcase name="a" file="t/a_test.py" line="12" column="3"/>
+                 <testcase name="b" line="7"/>
+                 <testcase name="c" file=" " line="7"/>
+                 <testcase name="d" file="t/d.py" line="0"/>
+               </testsuite>"#,
+        );
+        let at = |file: &str, line, column| {
+            Some(Location {
+                file: file.to_owned(),
+                line,
+                column,
+            })
+        };
+        assert_eq!(
+            found,
+            vec![
+                at("t/a_test.py", Some(12), Some(3)),
+                // The suite's file, the case's line.
+                at("suite.rb", Some(7), None),
+                None,
+                at("t/d.py", None, None),
+            ]
+        );
+    }
+
+    #[test]
+    fn a_pytest_traceback_names_the_failing_line() {
+        let found = locations(
+            r#"<testsuite name="pytest">
+                 <testcase classname="test_x" name="test_fails" file="test_x.py" line="16">
+                   <failure message="assert 1 == 2">def test_fails():
+&gt;       assert 1 == 2
+E       assert 1 == 2
+
+test_x.py:19: AssertionError</failure>
+                 </testcase>
+                 <testcase name="other" file="test_x.py" line="30">
+                   <failure>helpers.py:5: ValueError</failure>
+                 </testcase>
+               </testsuite>"#,
+        );
+        assert_eq!(found[0].as_ref().and_then(|l| l.line), Some(19));
+        assert_eq!(found[1].as_ref().and_then(|l| l.line), Some(30));
+        assert_eq!(failure_line("x.py:3:", "x.py"), Some(3));
+        assert_eq!(failure_line("x.py:3x: E", "x.py"), None);
     }
 }

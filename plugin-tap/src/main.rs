@@ -294,7 +294,7 @@ fn live(args: &Args) -> u8 {
     }
     let report = reporter.finish(None);
     if let Some(summary) = &report.summary {
-        output::finished(summary, report.journal.as_deref());
+        output::finished(summary, report.journal.as_deref(), PROGRAM, &args.common);
     }
     for error in &report.errors {
         eprintln!("{PROGRAM}: error: {error}");

@@ -5,7 +5,7 @@
 use std::fmt::Write as _;
 use std::path::Path;
 
-use tcms_api::report::{Attempt, Origin, Outcome, TestResult};
+use tcms_api::report::{Attempt, Location, Origin, Outcome, TestResult};
 
 use crate::line::{self, DirectiveKind};
 use crate::yamlish::{self, Value};
@@ -281,7 +281,7 @@ pub(crate) fn result(completed: Completed, context: &Context<'_>) -> TestResult 
             class: None,
             file: Some(context.source.to_owned()),
             line: Some(line),
-            location: None,
+            location: source_location(&entries),
         })
         .with_properties(properties)
 }
@@ -421,6 +421,39 @@ fn location(entries: &[(String, Value)]) -> Option<String> {
     }
 }
 
+/// Where the test failed in the source, for CI annotations: `at:` / `location:` as
+/// `file:line:column` text or a mapping (`file`/`fileName`, `line`/`lineNumber`,
+/// `column`/`columnNumber`), else top-level `file:` and `line:` keys.
+fn source_location(entries: &[(String, Value)]) -> Option<Location> {
+    let from_keys = |entries: &[(String, Value)]| {
+        let pick = |keys: &[&str]| keys.iter().find_map(|k| scalar(entries, k));
+        let file = pick(&["file", "fileName", "filename", "path"])?;
+        let number = |keys: &[&str]| pick(keys).and_then(|n| n.parse::<u64>().ok());
+        let line = number(&["line", "lineNumber"]).filter(|n| *n > 0);
+        Some(Location {
+            file: unquote_file(file),
+            line,
+            column: line.and(number(&["column", "columnNumber", "col"])),
+        })
+    };
+    let location = match yamlish::get(entries, "at").or_else(|| yamlish::get(entries, "location")) {
+        Some(Value::Scalar(text)) => {
+            Location::parse(&unquote_file(text.trim())).filter(|l| !l.file.contains(' '))
+        }
+        Some(Value::Nested(text)) => {
+            let lines: Vec<&str> = text.lines().collect();
+            from_keys(&yamlish::top_level(&lines))
+        }
+        None => from_keys(entries),
+    }?;
+    (!location.file.is_empty()).then_some(location)
+}
+
+/// A file as a location names it: without a `file://` scheme.
+fn unquote_file(file: &str) -> String {
+    file.strip_prefix("file://").unwrap_or(file).to_owned()
+}
+
 /// `text` without the indentation its lines have in common (tape indents its YAML by four).
 fn dedent(text: &str) -> String {
     let common = text
@@ -540,5 +573,32 @@ mod tests {
             Some("function: foo, where: here")
         );
         assert_eq!(read("message: x"), None);
+    }
+
+    #[test]
+    fn source_locations() {
+        let read = |text: &str| {
+            let lines: Vec<&str> = text.lines().collect();
+            source_location(&yamlish::top_level(&lines)).map(|l| (l.file, l.line, l.column))
+        };
+        let at = |file: &str, line, column| Some((file.to_owned(), line, column));
+        assert_eq!(read("at: 't/x.t:3'"), at("t/x.t", Some(3), None));
+        assert_eq!(
+            read("location: 'file:///a/b.mjs:8:1'"),
+            at("/a/b.mjs", Some(8), Some(1))
+        );
+        assert_eq!(
+            read("at:\n  fileName: t.js\n  lineNumber: 4\n  columnNumber: 3"),
+            at("t.js", Some(4), Some(3))
+        );
+        assert_eq!(
+            read("at:\n  file: test/a.js\n  line: 9\n  column: 2"),
+            at("test/a.js", Some(9), Some(2))
+        );
+        assert_eq!(read("file: t/y.t\nline: 12"), at("t/y.t", Some(12), None));
+        assert_eq!(read("file: t/y.t"), at("t/y.t", None, None));
+        assert_eq!(read("at:\n  function: foo\n  where: here"), None);
+        assert_eq!(read("at: Object.<anonymous> (x.js:1:2)"), None);
+        assert_eq!(read("line: 4"), None);
     }
 }

@@ -9,7 +9,8 @@
 //! | where the server is | `TCMS_API_URL`, `TCMS_USERNAME`, `TCMS_PASSWORD`, `TCMS_CA_BUNDLE`, `TCMS_TLS_VERIFY`, `TCMS_TIMEOUT` |
 //! | what to report into | `TCMS_RUN_ID`, `TCMS_PLAN_ID`, `TCMS_RUN_KEY`, `TCMS_PROFILE`, `TCMS_PRODUCT`, `TCMS_PRODUCT_VERSION`, `TCMS_BUILD`, `TCMS_PARENT_PLAN`, `TCMS_PREFIX`, `TCMS_DEFAULT_TESTER_ID` |
 //! | CI systems (fallbacks) | [`EnvVars::PRODUCT_CHAIN`], [`EnvVars::VERSION_CHAIN`], [`EnvVars::BUILD_CHAIN`], [`EnvVars::RUN_KEY_AUTO`] |
-//! | the Rust harness | `TCMS_REPORT`, `TCMS_REPORT_STRICT`, `TCMS_REPORT_TIMEOUT`, `TCMS_REPORT_RECEIPT`, `TCMS_REPORT_LOG`, `TCMS_REPORT_SLOW` |
+//! | the Rust harness | `TCMS_REPORT`, `TCMS_REPORT_STRICT`, `TCMS_REPORT_TIMEOUT`, `TCMS_REPORT_RECEIPT`, `TCMS_REPORT_LOG`, `TCMS_REPORT_SUMMARY_MD`, `TCMS_REPORT_ANNOTATIONS`, `TCMS_REPORT_SLOW`, `TCMS_SHARD` |
+//! | CI output (read, not set by you) | [`EnvVars::GITHUB_ACTIONS`], [`EnvVars::GITHUB_STEP_SUMMARY`], [`EnvVars::GITHUB_OUTPUT`], [`EnvVars::GITHUB_WORKSPACE`], [`EnvVars::NO_COLOR`] |
 
 /// What a variable is for, to group the help text.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -105,9 +106,31 @@ env_vars! {
     /// Seconds a test may run before its execution gets a comment saying it still runs, once,
     /// so that a hang shows in Kiwi TCMS while it hangs (default 60; `0`: never).
     TCMS_REPORT_SLOW, Harness, "seconds a test runs before a comment says so (60; 0: never)";
+    /// `I/N` (from 1): the harness runs only shard I of N, balanced by the tests' historic
+    /// durations when it reports (else split by count), as `tcms shard` splits.
+    TCMS_SHARD, Harness, "I/N: run only shard I of N (balanced by history)";
+    /// The harness writes the Markdown summary of what it reported to this file (the
+    /// commands' `--summary-md`); under GitHub Actions it is also appended to
+    /// [`EnvVars::GITHUB_STEP_SUMMARY`].
+    TCMS_REPORT_SUMMARY_MD, Harness, "write the Markdown summary to this file";
+    /// How many failures the harness prints as GitHub Actions annotations (default 10; `0`
+    /// prints none): the commands' `--max-annotations` / `--no-annotations`.
+    TCMS_REPORT_ANNOTATIONS, Harness, "GitHub annotations printed at most (default 10, 0: none)";
 }
 
 impl EnvVars {
+    /// `true` when running in GitHub Actions: failures are printed as workflow annotations.
+    pub const GITHUB_ACTIONS: &'static str = "GITHUB_ACTIONS";
+    /// The job summary file of a GitHub Actions step: every report appends its Markdown
+    /// summary to it.
+    pub const GITHUB_STEP_SUMMARY: &'static str = "GITHUB_STEP_SUMMARY";
+    /// The step outputs file of GitHub Actions: `run-id=` and `run-url=` are written to it.
+    pub const GITHUB_OUTPUT: &'static str = "GITHUB_OUTPUT";
+    /// The checkout of GitHub Actions: annotated files under it are named relative to it.
+    pub const GITHUB_WORKSPACE: &'static str = "GITHUB_WORKSPACE";
+    /// Set and not empty: no colour in the output (<https://no-color.org>).
+    pub const NO_COLOR: &'static str = "NO_COLOR";
+
     /// The product when [`EnvVars::TCMS_PRODUCT`] is not set: the first that is, in the
     /// official plugins' order (Travis, Jenkins), then GitHub Actions and GitLab CI.
     pub const PRODUCT_CHAIN: &'static [&'static str] = &[

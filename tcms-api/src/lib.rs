@@ -103,6 +103,12 @@
 //! # }
 //! ```
 //!
+//! # Reading the history back
+//!
+//! [`history`] reads Kiwi TCMS as a test repository: the tests that failed in the latest run
+//! of each profile, the flaky ones, one test's last results, and historic durations to split
+//! a suite into shards balanced by time ([`history::split`]); the `tcms` command prints them.
+//!
 //! # Errors
 //!
 //! Calls return [`Error`]: configuration, transport, timeout, HTTP status, redirect (Kiwi 16
@@ -118,6 +124,7 @@ pub mod config;
 pub mod datetime;
 pub mod env;
 mod error;
+pub mod history;
 mod ids;
 pub mod live;
 pub mod models;

@@ -16,6 +16,38 @@ pub struct CommonArgs {
     #[arg(short, long, action = clap::ArgAction::Count)]
     pub verbose: u8,
 
+    /// Print nothing but errors: no summary line, no `added:` lines, no progress, no warnings.
+    /// What did not land is still printed (it is an error), and the CI outputs (job summary,
+    /// step outputs, annotations) are still written.
+    #[arg(short, long, conflicts_with = "verbose", help_heading = "Output")]
+    pub quiet: bool,
+
+    /// Colour in help and log lines: `auto` (on a terminal, unless NO_COLOR is set), `always`
+    /// or `never`.
+    #[arg(
+        long,
+        value_enum,
+        value_name = "WHEN",
+        default_value_t = ColorWhen::Auto,
+        help_heading = "Output"
+    )]
+    pub color: ColorWhen,
+
+    /// Write the Markdown summary of the report (counts, the TestRun link, the first failures)
+    /// to this file, for GitLab or Jenkins. In GitHub Actions it is also appended to the job
+    /// summary ($GITHUB_STEP_SUMMARY), and `run-id` / `run-url` go to $GITHUB_OUTPUT.
+    #[arg(long, value_name = "FILE", help_heading = "Output")]
+    pub summary_md: Option<PathBuf>,
+
+    /// In GitHub Actions (GITHUB_ACTIONS=true), print at most N failures that name a source
+    /// file and line as workflow annotations (default 10, what GitHub shows of one step).
+    #[arg(long, value_name = "N", help_heading = "Output")]
+    pub max_annotations: Option<usize>,
+
+    /// No workflow annotations in GitHub Actions.
+    #[arg(long, conflicts_with = "max_annotations", help_heading = "Output")]
+    pub no_annotations: bool,
+
     /// Parse the input and resolve it against the server read-only; print what would be
     /// created and updated; change nothing.
     #[arg(long)]
@@ -55,7 +87,87 @@ pub struct CommonArgs {
     pub resume: Option<PathBuf>,
 }
 
+/// When to colour the output (`--color`).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, clap::ValueEnum)]
+pub enum ColorWhen {
+    /// On a terminal, unless `NO_COLOR` is set (and not empty).
+    #[default]
+    Auto,
+    /// Always.
+    Always,
+    /// Never.
+    Never,
+}
+
+impl ColorWhen {
+    /// Whether a stream that `is_terminal` gets colour, `NO_COLOR` taken into account.
+    pub fn enabled(self, is_terminal: bool) -> bool {
+        match self {
+            ColorWhen::Always => true,
+            ColorWhen::Never => false,
+            ColorWhen::Auto => {
+                is_terminal && std::env::var_os(EnvVars::NO_COLOR).is_none_or(|v| v.is_empty())
+            }
+        }
+    }
+
+    /// clap's choice for help and error messages (`auto` lets clap look at the terminal and
+    /// at `NO_COLOR`).
+    pub fn clap(self) -> clap::ColorChoice {
+        match self {
+            ColorWhen::Auto => clap::ColorChoice::Auto,
+            ColorWhen::Always => clap::ColorChoice::Always,
+            ColorWhen::Never => clap::ColorChoice::Never,
+        }
+    }
+
+    /// The `--color` of a command line, read before it is parsed (help and parse errors are
+    /// printed by the parser itself); the last one wins, as clap decides.
+    pub fn from_args<I, S>(args: I) -> Self
+    where
+        I: IntoIterator<Item = S>,
+        S: AsRef<std::ffi::OsStr>,
+    {
+        let mut choice = ColorWhen::Auto;
+        let mut args = args.into_iter().skip(1);
+        while let Some(arg) = args.next() {
+            let arg = arg.as_ref().to_string_lossy().into_owned();
+            if arg == "--" {
+                break;
+            }
+            let value = match arg.strip_prefix("--color") {
+                Some("") => args
+                    .next()
+                    .map(|v| v.as_ref().to_string_lossy().into_owned()),
+                Some(rest) => rest.strip_prefix('=').map(str::to_owned),
+                None => None,
+            };
+            match value.as_deref() {
+                Some("always") => choice = ColorWhen::Always,
+                Some("never") => choice = ColorWhen::Never,
+                Some("auto") => choice = ColorWhen::Auto,
+                _ => {}
+            }
+        }
+        choice
+    }
+}
+
 impl CommonArgs {
+    /// What the report shows in CI ([`tcms_ci::CiOutput`]): the environment's GitHub
+    /// Actions files and these options.
+    pub fn ci_output(&self, program: &str) -> tcms_ci::CiOutput {
+        let max = if self.no_annotations {
+            0
+        } else {
+            self.max_annotations
+                .unwrap_or(tcms_ci::annotations::DEFAULT_MAX)
+        };
+        tcms_ci::CiOutput::from_env(program)
+            .summary_md(self.summary_md.clone())
+            .max_annotations(max)
+    }
+
     /// The engine's options: these, with `started` as the run's start date (the earliest
     /// start of the results, when the input says).
     pub fn options(&self, started: Option<DateTime<Utc>>) -> Options {

@@ -63,7 +63,7 @@ where
             }
         }
     }
-    if count == 0 {
+    if count == 0 && !args.quiet {
         eprintln!("{program}: warning: no test results in the input");
     }
     // Pass 2: report.
@@ -138,7 +138,7 @@ pub async fn report_results(
     }
     let run = reporter.run_id();
     let journal = reporter.journal_path().map(ToOwned::to_owned);
-    let mut progress = Progress::new(&program, total);
+    let mut progress = Progress::new(&program, if args.quiet { 0 } else { total });
     let sent = async {
         let mut chunk = Vec::with_capacity(CHUNK);
         let mut done = 0;
@@ -173,7 +173,7 @@ pub async fn report_results(
     }
     match reporter.finish().await {
         Ok(summary) => {
-            output::finished(&summary, journal.as_deref());
+            output::finished(&summary, journal.as_deref(), &program, args);
             exit::for_summary(&summary)
         }
         Err(e) => {

@@ -8,7 +8,12 @@
 //!   [`Options`](tcms_api::report::Options) by [`CommonArgs::options`].
 //! - [`inputs`]: files or standard input (spooled, so it can be read twice).
 //! - [`report_files`]: check every input to the end, then report it in chunks.
-//! - [`output`]: the lines a report prints (`added:`/`reuse:`, the summary, what did not land).
+//! - [`output`]: the lines a report prints (`added:`/`reuse:`, the summary, what did not land)
+//!   and the CI outputs ([`tcms_ci`]: the Markdown job summary, GitHub step outputs and
+//!   annotations), with `--quiet`, `--color`, `--summary-md`, `--max-annotations`.
+//! - [`command`] and [`generate`]: the full command line of a plugin, and its shell
+//!   completions and man page (the hidden `--generate WHAT`), from the same clap definition;
+//!   [`version`]: the version and commit `--version` prints.
 //!
 //! The SDK (`tcms-api`) has no command-line code and no clap; this crate is where command lines
 //! are parsed.
@@ -20,8 +25,12 @@ pub mod inputs;
 mod logging;
 pub mod output;
 mod plugin;
+pub mod version;
 
-pub use args::CommonArgs;
+pub use args::{ColorWhen, CommonArgs};
 pub use files::{report_files, report_results};
 pub use logging::init_logging;
-pub use plugin::{CliError, Plugin, block_on, run};
+pub use plugin::{
+    CliError, Generate, Plugin, block_on, command, generate, generate_from_args, run,
+};
+pub use tcms_ci;

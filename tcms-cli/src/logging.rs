@@ -2,10 +2,14 @@
 
 use std::io::IsTerminal;
 
-/// Sets up logging on stderr: warnings by default, `-v` info, `-vv` debug; `RUST_LOG`
-/// overrides. Colour only on a terminal and without `NO_COLOR`.
-pub fn init_logging(verbose: u8) {
+use crate::args::ColorWhen;
+
+/// Sets up logging on stderr: warnings by default, `-v` info, `-vv` debug, `quiet` errors
+/// only; `RUST_LOG` overrides. Colour as `color` says (`auto`: on a terminal, without
+/// `NO_COLOR`).
+pub fn init_logging(verbose: u8, quiet: bool, color: ColorWhen) {
     let default = match verbose {
+        _ if quiet => "error",
         0 => "warn",
         1 => "warn,tcms_api=info",
         _ => "debug,hyper=info,reqwest=info,rustls=info,h2=info",
@@ -17,6 +21,6 @@ pub fn init_logging(verbose: u8) {
         .with_writer(std::io::stderr)
         .with_target(verbose > 1)
         .without_time()
-        .with_ansi(std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none())
+        .with_ansi(color.enabled(std::io::stderr().is_terminal()))
         .try_init();
 }

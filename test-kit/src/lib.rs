@@ -12,9 +12,12 @@
 //! - [`server`]: the real Kiwi TCMS of the end-to-end tests (`TCMS_E2E_*`, set by
 //!   `scripts/test`), unique names, and plugin commands set up to report into it.
 //! - [`io`]: readers that hand out their input slowly, for streaming parsers.
+//! - [`github`]: a simulated GitHub Actions step (summary and output files), for the CI
+//!   outputs' end-to-end tests.
 #![warn(missing_docs)]
 
 pub mod fake;
+pub mod github;
 pub mod io;
 pub mod kiwi;
 pub mod proxy;

@@ -36,7 +36,7 @@ use std::fmt;
 use std::time::Duration;
 
 use chrono::{DateTime, TimeDelta, Utc};
-use tcms_api::report::{Attempt, Origin, Outcome, TestResult};
+use tcms_api::report::{Attempt, Location, Origin, Outcome, TestResult};
 
 use crate::naming::{case_name, normalize_target};
 
@@ -290,6 +290,12 @@ impl LibtestParser {
     /// Reads one line (without its line break; a trailing `\r` and colour codes are removed),
     /// read at time `now`. Results that are complete are pushed to `out`.
     pub fn line(&mut self, raw: &str, now: DateTime<Utc>, out: &mut Vec<TestResult>) {
+        let start = out.len();
+        self.read_line(raw, now, out);
+        locate(&mut out[start..]);
+    }
+
+    fn read_line(&mut self, raw: &str, now: DateTime<Utc>, out: &mut Vec<TestResult>) {
         self.line_no += 1;
         let line = strip_ansi(raw.strip_suffix('\r').unwrap_or(raw));
         let line = line.as_ref();
@@ -321,7 +327,9 @@ impl LibtestParser {
     /// Ends the input: a binary whose output is not complete is reported as far as it goes.
     /// Returns every problem found.
     pub fn finish(mut self, now: DateTime<Utc>, out: &mut Vec<TestResult>) -> Vec<Problem> {
+        let start = out.len();
         self.close_section(now, out);
+        locate(&mut out[start..]);
         if self.sections == 0 {
             let kind = if self.nextest {
                 ProblemKind::NextestOutput
@@ -733,9 +741,26 @@ fn result(section: &Section, name: &str, attempt: Attempt, line: u64) -> TestRes
         class: None,
         file: doc_test_file(name).map(str::to_owned),
         line: Some(line),
-        location: None,
+        location: doc_test_location(name),
     };
     r
+}
+
+/// Where a doc-test is: `src/lib.rs - add (line 5)` is line 5 of `src/lib.rs` (its panics
+/// are in a generated file).
+fn doc_test_location(name: &str) -> Option<Location> {
+    let file = doc_test_file(name)?;
+    let line = name
+        .rsplit_once("(line ")?
+        .1
+        .strip_suffix(')')?
+        .parse::<u64>()
+        .ok()?;
+    Some(Location {
+        file: file.to_owned(),
+        line: Some(line),
+        column: None,
+    })
 }
 
 /// The source file of a doc-test name (`src/lib.rs - add (line 5)`).
@@ -764,6 +789,48 @@ fn panicking_thread(line: &str) -> Option<&str> {
     let rest = line.strip_prefix("thread '")?;
     let (name, after) = rest.split_once('\'')?;
     after.contains(" panicked at ").then_some(name)
+}
+
+fn locate(results: &mut [TestResult]) {
+    results.iter_mut().for_each(locate_panic);
+}
+
+/// Sets the source location of a failed result that has none from where it panicked
+/// ([`panic_location`] of its failure text, standard error, then standard output).
+pub fn locate_panic(result: &mut TestResult) {
+    if result.origin.location.is_some() {
+        return;
+    }
+    let found = result
+        .attempts()
+        .iter()
+        .filter(|a| matches!(a.outcome, Outcome::Failed | Outcome::Error))
+        .flat_map(|a| [&a.details, &a.stderr, &a.stdout])
+        .filter_map(|text| text.as_deref())
+        .find_map(panic_location);
+    result.origin.location = found;
+}
+
+/// Where a failure text says the test panicked: `thread 'NAME' panicked at src/lib.rs:10:5:`
+/// (Rust 1.73 and later), `panicked at 'message', src/lib.rs:10:5` (before), or the
+/// harness's `panicked at src/lib.rs:10:5`. Places in the standard library or in a
+/// dependency's registry sources are not the test's: they are skipped.
+pub fn panic_location(text: &str) -> Option<Location> {
+    text.lines().find_map(|line| {
+        let at = line.find("panicked at ")?;
+        let after = line[at + "panicked at ".len()..].trim_end();
+        let place = match after.strip_prefix('\'') {
+            // Before Rust 1.73: `panicked at 'message', src/lib.rs:5:9`.
+            Some(quoted) => quoted.rsplit_once("', ")?.1,
+            None => after.strip_suffix(':').unwrap_or(after),
+        };
+        let location = Location::parse(place)?;
+        let foreign = location.file.starts_with("/rustc/")
+            || location.file.contains("/.cargo/registry/")
+            || location.file.contains("rustdoctest")
+            || location.file.contains(' ');
+        (location.line.is_some() && !foreign).then_some(location)
+    })
 }
 
 /// The one-line message of a failure text: libtest's note on a `#[should_panic]` test, else
@@ -905,6 +972,29 @@ mod tests {
             Some(("t::x", Status::Failed(None), None))
         );
         assert_eq!(embedded_result("nothing to see"), None);
+    }
+
+    #[test]
+    fn panic_locations() {
+        let at = |text: &str| panic_location(text).map(|l| (l.file, l.line, l.column));
+        let place = |file: &str, line, column| Some((file.to_owned(), Some(line), column));
+        assert_eq!(
+            at("\nthread 'a' (123) panicked at src/lib.rs:5:9:\nassertion failed"),
+            place("src/lib.rs", 5, Some(9))
+        );
+        assert_eq!(
+            at("thread 'a' panicked at 'boom, really', tests/it.rs:7:3\nnote: ..."),
+            place("tests/it.rs", 7, Some(3))
+        );
+        assert_eq!(
+            at("test panicked: kaboom\n\npanicked at tests/checks.rs:12:13\nseed"),
+            place("tests/checks.rs", 12, Some(13))
+        );
+        assert_eq!(
+            at("thread 'a' panicked at /rustc/abc/library/core/src/ops.rs:1:1:\nx"),
+            None
+        );
+        assert_eq!(at("assertion failed"), None);
     }
 
     #[test]

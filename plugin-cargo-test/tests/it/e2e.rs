@@ -14,6 +14,7 @@ use std::sync::OnceLock;
 use chrono::{NaiveDateTime, Utc};
 use serde_json::{Value, json};
 use tcms_api::Client;
+use tcms_test_kit::github::{GithubStep, error_annotations};
 use tcms_test_kit::server::{RealServer, real_server, unique_name};
 
 const CARGO_TOML: &str = r#"[package]
@@ -26,7 +27,8 @@ publish = false
 [workspace]
 
 [dev-dependencies]
-tcms-cargo-test = { path = "@PLUGIN@" }
+# The harness alone: no command-line layer (the `cli` feature).
+tcms-cargo-test = { path = "@PLUGIN@", default-features = false }
 tcms-api = { path = "@TCMS_API@" }
 tokio = { version = "1", features = ["rt"] }
 serde_json = "1"
@@ -210,7 +212,11 @@ fn write_if_changed(path: &Path, text: &str) {
 fn clean(cmd: &mut Command) {
     for (name, _) in std::env::vars_os() {
         let name_text = name.to_string_lossy();
-        if name_text.starts_with("TCMS_") || name_text.starts_with("NEXTEST") {
+        // GitHub Actions' own files too, when these tests run in a GitHub Actions job.
+        if name_text.starts_with("TCMS_")
+            || name_text.starts_with("NEXTEST")
+            || name_text.starts_with("GITHUB_")
+        {
             cmd.env_remove(&name);
         }
     }
@@ -932,5 +938,127 @@ fn harness_sigterm_marks_what_did_not_run_and_exits_143() {
         landed.comments("live::d_later")[0].contains("not run: the test run was interrupted"),
         "{:?}",
         landed.comments("live::d_later")
+    );
+}
+
+/// The 1-based line of `needle` in `source`.
+fn line_of(source: &str, needle: &str) -> usize {
+    source
+        .lines()
+        .position(|l| l.contains(needle))
+        .unwrap_or_else(|| panic!("{needle} not in the source"))
+        + 1
+}
+
+#[test]
+fn harness_in_github_actions_writes_the_summary_outputs_and_annotations() {
+    let dir = built_crate();
+    let product = unique_name("cargo-harness-ci");
+    let step = GithubStep::new();
+    let md = step.dir().join("harness.md");
+    let mut cmd = cargo_in(dir);
+    report_into(&mut cmd, &product);
+    step.apply(&mut cmd, dir);
+    cmd.env("TCMS_REPORT", "1")
+        .env("TCMS_REPORT_SUMMARY_MD", &md)
+        .args(["test", "--test", "checks", "--", "--test-threads=1"]);
+    let out = cmd.output().expect("cargo test");
+    let all = describe(&out);
+    assert_eq!(out.status.code(), Some(101), "{all}");
+
+    // The one failure that panicked has a place; `Err` returns have none.
+    let annotations = error_annotations(&out.stdout);
+    let line = line_of(CHECKS_RS, "panic!(\"kaboom\")");
+    assert_eq!(annotations.len(), 1, "{all}");
+    assert!(
+        annotations[0].starts_with(&format!(
+            "::error file=tests/checks.rs,line={line},col=13,title=FAILED%3A checks%3A%3Apanics\
+             ::test panicked: kaboom%0A%0AKiwi TCMS: TE-"
+        )),
+        "{annotations:?}"
+    );
+    let outputs = step.outputs();
+    let run = outputs
+        .get("run-id")
+        .unwrap_or_else(|| panic!("{outputs:?}"));
+    let summary = step.summary();
+    assert_eq!(std::fs::read_to_string(&md).unwrap(), summary);
+    assert!(
+        summary.starts_with(
+            "### ❌ Kiwi TCMS: 3 of 6 case(s) failed · tcms-cargo-test harness: checks"
+        ),
+        "{summary}"
+    );
+    assert!(summary.contains(&format!("[TR-{run}](")), "{summary}");
+    assert!(
+        summary.contains(&format!("`tests/checks.rs:{line}`")),
+        "{summary}"
+    );
+
+    // TCMS_REPORT_ANNOTATIONS=0: none; a bad value refuses to run.
+    let mut cmd = cargo_in(dir);
+    report_into(&mut cmd, &product);
+    step.apply(&mut cmd, dir);
+    cmd.env("TCMS_REPORT", "1")
+        .env("TCMS_REPORT_ANNOTATIONS", "0")
+        .args(["test", "--test", "checks"]);
+    let out = cmd.output().expect("cargo test");
+    assert!(
+        error_annotations(&out.stdout).is_empty(),
+        "{}",
+        describe(&out)
+    );
+    let mut cmd = cargo_in(dir);
+    report_into(&mut cmd, &product);
+    cmd.env("TCMS_REPORT", "1")
+        .env("TCMS_REPORT_ANNOTATIONS", "many")
+        .args(["test", "--test", "checks"]);
+    let out = cmd.output().expect("cargo test");
+    let all = describe(&out);
+    assert_eq!(out.status.code(), Some(1), "{all}");
+    assert!(all.contains("TCMS_REPORT_ANNOTATIONS=\"many\""), "{all}");
+}
+
+#[test]
+fn program_in_github_actions_annotates_where_tests_panicked() {
+    let dir = built_crate();
+    let product = unique_name("cargo-pipe-ci");
+    let step = GithubStep::new();
+    let mut cmd = Command::new("sh");
+    clean(&mut cmd);
+    report_into(&mut cmd, &product);
+    step.apply(&mut cmd, dir);
+    cmd.current_dir(dir)
+        .env(
+            "CARGO_BIN",
+            std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into()),
+        )
+        .env("TCMS_CARGO_TEST", env!("CARGO_BIN_EXE_tcms-cargo-test"))
+        .env("KIWI_MD", step.dir().join("kiwi.md"))
+        .args([
+            "-c",
+            "\"$CARGO_BIN\" test --no-fail-fast --lib 2>&1 | \"$TCMS_CARGO_TEST\" --summary-md \"$KIWI_MD\"",
+        ]);
+    let out = cmd.output().expect("sh");
+    let all = describe(&out);
+    assert_eq!(out.status.code(), Some(0), "{all}");
+    let line = line_of(LIB_RS, "assert_eq!(super::double(2), 5");
+    let annotations = error_annotations(&out.stdout);
+    assert_eq!(annotations.len(), 1, "{all}");
+    assert!(
+        annotations[0].starts_with(&format!(
+            "::error file=src/lib.rs,line={line},col=9,title=FAILED%3A e2e_crate%3A%3Atests%3A%3Afails::"
+        )),
+        "{annotations:?}"
+    );
+    assert!(step.outputs().contains_key("run-id"), "{all}");
+    let summary = step.summary();
+    assert!(
+        summary.starts_with("### ❌ Kiwi TCMS: 1 of 4 case(s) failed · tcms-cargo-test"),
+        "{summary}"
+    );
+    assert_eq!(
+        std::fs::read_to_string(step.dir().join("kiwi.md")).unwrap(),
+        summary
     );
 }

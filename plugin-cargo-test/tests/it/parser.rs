@@ -185,6 +185,45 @@ fn plain_output_of_several_binaries_and_doc_tests() {
 }
 
 #[test]
+fn failures_are_located_where_they_panicked() {
+    let p = parse("plain.txt");
+    let at = |name: &str| {
+        by_name(&p, name).origin.location.as_ref().map(|l| {
+            format!(
+                "{}:{}:{}",
+                l.file,
+                l.line.unwrap_or(0),
+                l.column.unwrap_or(0)
+            )
+        })
+    };
+    assert_eq!(
+        at("demo_crate::tests::fails_with_multiline_panic").as_deref(),
+        Some("src/lib.rs:45:9")
+    );
+    assert_eq!(
+        at("it::integration_fails").as_deref(),
+        Some("tests/it.rs:9:5")
+    );
+    // A doc-test is where its comment is, not in the generated file that panicked.
+    assert_eq!(
+        at("demo_crate::src/lib.rs - add (line 11)").as_deref(),
+        Some("src/lib.rs:11:0")
+    );
+    assert_eq!(at("it::integration_passes"), None);
+    // JSON output carries the same panic text.
+    let json = parse("json.txt");
+    assert!(
+        json.results
+            .iter()
+            .filter(|r| r.attempts()[0].outcome == Outcome::Failed)
+            .any(|r| r.origin.location.is_some()),
+        "{:#?}",
+        json.results
+    );
+}
+
+#[test]
 fn backtraces_stay_in_the_comment_not_in_the_message() {
     let p = parse("plain-backtrace.txt");
     assert!(p.problems.is_empty(), "{:?}", p.problems);

@@ -6,6 +6,8 @@
 // Tests may unwrap (team rule); the helpers outside `#[test]` functions too.
 #![allow(clippy::unwrap_used)]
 
+mod ci_e2e;
+mod cli;
 mod e2e;
 mod e2e_faults;
 mod e2e_secrets;

@@ -35,6 +35,17 @@ fn render_result(out: &mut String, r: &TestResult) {
         o.line.map_or("-".to_owned(), |l| l.to_string())
     )
     .unwrap();
+    if let Some(l) = &o.location {
+        let number = |n: Option<u64>| n.map_or("-".to_owned(), |n| n.to_string());
+        writeln!(
+            out,
+            "  location: {:?} line={} column={}",
+            l.file,
+            number(l.line),
+            number(l.column)
+        )
+        .unwrap();
+    }
     for (k, v) in &r.properties {
         writeln!(out, "  property {k:?} = {v:?}").unwrap();
     }

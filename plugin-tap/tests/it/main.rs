@@ -4,6 +4,7 @@
 #![allow(clippy::unwrap_used)]
 
 // End to end against the real Kiwi TCMS.
+mod ci_e2e;
 mod e2e;
 // Golden files: every fixture's results and summary, rendered as text.
 mod fixtures;

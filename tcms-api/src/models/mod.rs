@@ -37,7 +37,7 @@ pub use link::{Link, NewLink};
 pub use plan_type::{NewPlanType, PlanType, PlanTypes};
 pub use priority::{Priorities, Priority};
 pub use product::{NewProduct, Product, Products};
-pub use tag::Tag;
+pub use tag::{Tag, Tags};
 pub use test_case::{CaseHistory, NewTestCase, TestCase, TestCaseUpdate, TestCases};
 pub use test_case_status::{TestCaseStatus, TestCaseStatuses};
 pub use test_execution::{

@@ -581,4 +581,25 @@ mod tests {
         let call = TestExecutions::filter_call(Query::new().eq("run", TestRunId::new(5)));
         assert_eq!(call.params(), &json!([{"run": 5}]));
     }
+
+    #[test]
+    fn properties_call_and_rows() {
+        let call = TestExecutions::properties_call(
+            Query::new()
+                .any_of("execution__run", [TestRunId::new(5)])
+                .eq("name", "profile"),
+        );
+        assert_eq!(call.method(), "TestExecution.properties");
+        assert_eq!(
+            call.params(),
+            &json!([{"execution__run__in": [5], "name": "profile"}])
+        );
+        assert!(call.is_retry_safe());
+        let rows: Vec<ExecutionPropertyRow> = serde_json::from_value(json!([
+            {"id": 1, "name": "profile", "value": "py27", "execution": 8}
+        ]))
+        .unwrap();
+        assert_eq!(rows[0].execution, Some(TestExecutionId::new(8)));
+        assert_eq!(rows[0].value, "py27");
+    }
 }

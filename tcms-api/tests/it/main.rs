@@ -10,4 +10,5 @@
 mod client;
 mod e2e_engine;
 mod e2e_smoke;
+mod history;
 mod live;

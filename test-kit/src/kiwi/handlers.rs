@@ -267,6 +267,7 @@ impl Db {
             .iter()
             .map(|r| {
                 let plan = self.plan(r.plan);
+                let [_, product_name, version_value, _] = self.run_lookups(r.id);
                 Row::new(self.run_json(r))
                     .with("tag__name", r.tags.iter().map(|t| json!(t)).collect())
                     .with("plan__product", vec![json!(plan.map(|p| p.product))])
@@ -274,6 +275,8 @@ impl Db {
                         "plan__product_version",
                         vec![json!(plan.map(|p| p.product_version))],
                     )
+                    .with("plan__product__name", vec![product_name])
+                    .with("plan__product_version__value", vec![version_value])
             })
             .collect();
         select(
@@ -291,6 +294,9 @@ impl Db {
                 "plan__product",
                 "plan__product_version",
                 "tag__name",
+                "build__name",
+                "plan__product__name",
+                "plan__product_version__value",
             ],
             rows,
             params,
@@ -510,7 +516,14 @@ impl Db {
         let rows = self
             .executions
             .iter()
-            .map(|e| Row::new(self.execution_json(e)))
+            .map(|e| {
+                let [plan, product_name, version_value, build_name] = self.run_lookups(e.run);
+                Row::new(self.execution_json(e))
+                    .with("run__plan", vec![plan])
+                    .with("run__plan__product__name", vec![product_name])
+                    .with("run__plan__product_version__value", vec![version_value])
+                    .with("run__build__name", vec![build_name])
+            })
             .collect();
         select(
             "TestExecution",
@@ -528,6 +541,10 @@ impl Db {
                 "build",
                 "status",
                 "status__name",
+                "run__plan",
+                "run__plan__product__name",
+                "run__plan__product_version__value",
+                "run__build__name",
             ],
             rows,
             params,
@@ -685,5 +702,70 @@ impl Db {
                 found.map(|u| Some(u.id)).ok_or_else(|| invalid_choice(key))
             }
         }
+    }
+}
+
+impl Db {
+    // ----- what readers of the history use ----------------------------------------------
+
+    /// Through run `id`: its plan, its product's name, its version's value, its build's name
+    /// (`null` for what does not exist), for the relation lookups readers filter on
+    /// (`run__plan__product__name`, `plan__product_version__value`, `build__name`).
+    pub(crate) fn run_lookups(&self, id: i64) -> [Value; 4] {
+        let run = self.runs.iter().find(|r| r.id == id);
+        let plan = run.and_then(|r| self.plan(r.plan));
+        let product = plan.and_then(|p| self.products.iter().find(|x| x.id == p.product));
+        let version = plan.and_then(|p| self.version(p.product_version));
+        let build = run.and_then(|r| self.build(r.build));
+        [
+            json!(run.map(|r| r.plan)),
+            json!(product.map(|p| p.name.clone())),
+            json!(version.map(|v| v.value.clone())),
+            json!(build.map(|b| b.name.clone())),
+        ]
+    }
+
+    /// `Tag.filter(query)`: one row per tag and run it is on (`case`, `plan` and `bugs` are
+    /// `null`: the in-memory server tags runs only), `run` and the lookups through it
+    /// narrowing to the matching rows, as Django's joins do.
+    pub(crate) fn tag_filter(&mut self, params: &Value) -> HandlerResult {
+        let mut rows = Vec::new();
+        for (index, name) in self.tags.iter().enumerate() {
+            let id = index + 1;
+            let runs: Vec<&Run> = self.runs.iter().filter(|r| r.tags.contains(name)).collect();
+            let row = |run: Option<i64>| {
+                json!({"id": id, "name": name, "case": null, "plan": null, "run": run,
+                       "bugs": null})
+            };
+            if runs.is_empty() {
+                rows.push(Row::new(row(None)));
+            }
+            for run in runs {
+                let [plan, product_name, version_value, build_name] = self.run_lookups(run.id);
+                rows.push(
+                    Row::new(row(Some(run.id)))
+                        .with("run__plan", vec![plan])
+                        .with("run__plan__product__name", vec![product_name])
+                        .with("run__plan__product_version__value", vec![version_value])
+                        .with("run__build__name", vec![build_name]),
+                );
+            }
+        }
+        select(
+            "Tag",
+            &[
+                "id",
+                "name",
+                "case",
+                "plan",
+                "run",
+                "run__plan",
+                "run__plan__product__name",
+                "run__plan__product_version__value",
+                "run__build__name",
+            ],
+            rows,
+            params,
+        )
     }
 }

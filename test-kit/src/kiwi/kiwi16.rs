@@ -121,30 +121,49 @@ impl Db {
 
     /// `TestExecution.add_property(execution_id, name, value)` (15.3): get-or-create.
     pub(crate) fn execution_add_property(&mut self, params: &Value) -> HandlerResult {
-        let execution = id_arg(params, 0, "execution_id")?;
+        self.add_property(params, "execution")
+    }
+
+    /// `TestRun.add_property(run_id, name, value)` (15.3): get-or-create.
+    pub(crate) fn run_add_property(&mut self, params: &Value) -> HandlerResult {
+        self.add_property(params, "run")
+    }
+
+    /// Get-or-create of an execution's (`owner` `execution`) or a run's (`run`) property.
+    fn add_property(&mut self, params: &Value, owner: &str) -> HandlerResult {
+        let id = id_arg(params, 0, &format!("{owner}_id"))?;
         let name = text_arg(params, 1, "name")?;
         let value = text_arg(params, 2, "value")?;
-        if !self.executions.iter().any(|e| e.id == execution) {
+        let exists = match owner {
+            "execution" => self.executions.iter().any(|e| e.id == id),
+            _ => self.runs.iter().any(|r| r.id == id),
+        };
+        if !exists {
             return Err(RpcFault::internal("FOREIGN KEY constraint failed"));
         }
-        let row = match self
-            .execution_properties
+        let table = match owner {
+            "execution" => &mut self.execution_properties,
+            _ => &mut self.run_properties,
+        };
+        let row = match table
             .iter()
-            .find(|p| p.owner == execution && p.name == name && p.value == value)
+            .find(|p| p.owner == id && p.name == name && p.value == value)
         {
             Some(p) => p.clone(),
             None => {
                 let row = PropertyRow {
-                    id: next_id(self.execution_properties.iter().map(|p| p.id)),
-                    owner: execution,
+                    id: next_id(table.iter().map(|p| p.id)),
+                    owner: id,
                     name,
                     value,
                 };
-                self.execution_properties.push(row.clone());
+                table.push(row.clone());
                 row
             }
         };
-        Ok(json!({"id": row.id, "name": row.name, "value": row.value, "execution": row.owner}))
+        let mut out = json!({"id": row.id, "name": row.name, "value": row.value});
+        out[owner] = json!(row.owner);
+        Ok(out)
     }
 
     /// `TestExecution.properties(query)` (15.3).
@@ -170,35 +189,6 @@ impl Db {
             rows,
             params,
         )
-    }
-
-    /// `TestRun.add_property(run_id, name, value)` (15.3): get-or-create.
-    pub(crate) fn run_add_property(&mut self, params: &Value) -> HandlerResult {
-        let run = id_arg(params, 0, "run_id")?;
-        let name = text_arg(params, 1, "name")?;
-        let value = text_arg(params, 2, "value")?;
-        if !self.runs.iter().any(|r| r.id == run) {
-            return Err(RpcFault::internal("FOREIGN KEY constraint failed"));
-        }
-        let existing = self
-            .run_properties
-            .iter()
-            .find(|p| p.owner == run && p.name == name && p.value == value)
-            .cloned();
-        let row = match existing {
-            Some(p) => p,
-            None => {
-                let row = PropertyRow {
-                    id: next_id(self.run_properties.iter().map(|p| p.id)),
-                    owner: run,
-                    name,
-                    value,
-                };
-                self.run_properties.push(row.clone());
-                row
-            }
-        };
-        Ok(json!({"id": row.id, "name": row.name, "value": row.value, "run": row.owner}))
     }
 
     /// `TestExecution.add_link(values, update_tracker)`: not idempotent; the URL must be valid.

@@ -125,6 +125,7 @@ enum Match {
     Exact,
     In,
     Contains,
+    StartsWith,
 }
 
 /// Runs a Django-style `filter(query)` over `rows`.
@@ -162,11 +163,18 @@ pub(crate) fn select(
             Some(field) => (field, true),
             None => (key.as_str(), false),
         };
-        // `__contains` on text (the engine finds a run again by a token in its notes).
+        // `__contains` on text (the engine finds a run again by a token in its notes), and
+        // `__startswith` (the readers find profile tags by their prefix).
         if let (Some(field), false) = (field.strip_suffix("__contains"), is_in)
             && fields.contains(&field)
         {
             conditions.push((field, Match::Contains, wanted));
+            continue;
+        }
+        if let (Some(field), false) = (field.strip_suffix("__startswith"), is_in)
+            && fields.contains(&field)
+        {
+            conditions.push((field, Match::StartsWith, wanted));
             continue;
         }
         if let Some((_, lookup)) = field.rsplit_once("__")
@@ -203,6 +211,9 @@ pub(crate) fn select(
                 (Match::Contains, Value::String(part)) => column
                     .as_str()
                     .is_some_and(|text| text.contains(part.as_str())),
+                (Match::StartsWith, Value::String(part)) => column
+                    .as_str()
+                    .is_some_and(|text| text.starts_with(part.as_str())),
                 _ => loose_eq(column, wanted),
             })
         });

@@ -7,9 +7,11 @@
 //! * **Methods**: `filter` and `create` of Classification, Product, Version, Build, Category
 //!   and PlanType; `Priority.filter`, `TestCaseStatus.filter`, `TestExecutionStatus.filter`,
 //!   `User.filter`; `TestPlan.filter/create/add_case`, `TestCase.filter/create`,
-//!   `TestRun.filter/create/add_case/update`,
-//!   `TestExecution.filter/update/add_comment/get_comments`. Any other method is unknown to
-//!   the fake, which fails the scenario.
+//!   `TestRun.filter/create/add_case/update/add_tag/remove_tag/add_attachment`, `Tag.filter`,
+//!   `TestCase.history`, `TestExecution.filter/update/add_comment/get_comments/add_link/
+//!   get_links`, and from 15.3 `TestExecution.create/add_property/properties/add_attachment/
+//!   list_attachments` and `TestRun.add_property/list_attachments`. Any other method is
+//!   unknown to the fake, which fails the scenario.
 //! * **Seed data of a fresh server**: the execution statuses with their weights, priorities
 //!   `P1`..`P5`, test case statuses (`CONFIRMED` is the confirmed one), the stock plan types,
 //!   the logged-in user (id 2) and **no** Classification, Product, Version or Build.
@@ -17,7 +19,8 @@
 //!   `unspecified`) and Category `--default--`; `Version.create` also creates Build
 //!   `unspecified`.
 //! * **Filters** take Django lookups: a field (`name`, `product`, `pk`, relation paths such as
-//!   `category__product` or `plan`) optionally followed by `__in`. An unknown field is answered
+//!   `category__product`, `plan`, `run__plan__product__name`) optionally followed by `__in`
+//!   (and `__contains` or `__startswith` on text). An unknown field is answered
 //!   `Cannot resolve keyword ...` and any other lookup `Unsupported lookup ...`, as Django does,
 //!   so a lookup the engine gets wrong fails the scenario.
 //! * **Validation**: required fields, unique names (`Product with this Name already exists.`),
@@ -160,6 +163,7 @@ const METHODS: &[(&str, Method)] = &[
     ("TestExecution.get_links", Db::execution_get_links),
     ("TestRun.add_attachment", Db::run_add_attachment),
     ("TestCase.history", Db::case_history),
+    ("Tag.filter", Db::tag_filter),
 ];
 
 /// What Kiwi TCMS 15.3 added (answered when the fake emulates 15.3 or later).

@@ -141,7 +141,7 @@ fn read_inputs(cli: &Cli) -> anyhow::Result<u8> {
     }
     let problems = stream::finish(parser, &mut live);
     let report = live.finish(None);
-    Ok(conclude(&problems, &report, read_error))
+    Ok(conclude(&problems, &report, read_error, &cli.common))
 }
 
 /// `-- cargo test ...`: runs it, reads its output as it comes, exits with its status.
@@ -170,7 +170,7 @@ fn run_libtest_command(cli: &Cli) -> anyhow::Result<u8> {
     let status = child.wait().context("cannot wait for the command")?;
     let problems = stream::finish(parser, &mut live);
     let report = live.finish(None);
-    let ours = conclude(&problems, &report, read_error);
+    let ours = conclude(&problems, &report, read_error, &cli.common);
     Ok(match stream::exit_status_code(status) {
         0 => ours,
         code => code,
@@ -178,9 +178,19 @@ fn run_libtest_command(cli: &Cli) -> anyhow::Result<u8> {
 }
 
 /// Prints the problems and what was not reported; the exit code of this program.
-fn conclude(problems: &[Problem], report: &LiveReport, read_error: bool) -> u8 {
+fn conclude(
+    problems: &[Problem],
+    report: &LiveReport,
+    read_error: bool,
+    common: &CommonArgs,
+) -> u8 {
     if let Some(summary) = &report.summary {
-        output::finished(summary, report.journal.as_deref());
+        output::finished(
+            summary,
+            report.journal.as_deref(),
+            &tcms_cargo_test::plugin_info().name,
+            common,
+        );
     }
     for problem in problems {
         eprintln!("tcms-cargo-test: {problem}");
@@ -188,7 +198,7 @@ fn conclude(problems: &[Problem], report: &LiveReport, read_error: bool) -> u8 {
     for error in &report.errors {
         eprintln!("tcms-cargo-test: {error}");
     }
-    if report.is_empty() && problems.is_empty() && !read_error {
+    if report.is_empty() && problems.is_empty() && !read_error && !common.quiet {
         eprintln!("tcms-cargo-test: no test results to report");
     }
     if !report.is_complete() {

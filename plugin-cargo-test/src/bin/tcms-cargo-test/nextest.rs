@@ -124,7 +124,9 @@ pub(crate) fn run(
         }
     };
     let ours = if results.is_empty() {
-        eprintln!("tcms-cargo-test: no test results to report");
+        if !common.quiet {
+            eprintln!("tcms-cargo-test: no test results to report");
+        }
         exit::OK
     } else {
         report_results(results, common, &report)?
@@ -168,6 +170,8 @@ fn read_report(path: &Path) -> anyhow::Result<Vec<TestResult>> {
             result.name = case_name(Some(&target), &result.name);
             result.origin.suite = Some(target);
         }
+        // nextest's report has no `file`/`line`: where the test panicked, from its output.
+        tcms_cargo_test::libtest::locate_panic(&mut result);
         results.push(result);
     }
     Ok(results)
