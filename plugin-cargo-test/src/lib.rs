@@ -115,6 +115,7 @@ pub mod libtest;
 /// Live reporting (moved to the SDK, shared with `tcms-tap --live`).
 pub use tcms_api::live;
 pub mod naming;
+pub mod nextest;
 mod select;
 
 pub use harness::{Conclusion, Harness, Reporting, Trial, note, plugin_info, run};

@@ -1062,3 +1062,166 @@ fn program_in_github_actions_annotates_where_tests_panicked() {
         summary
     );
 }
+
+/// Polls what landed for `product` until `ready` says so, at most `secs` seconds.
+fn poll_until(product: &str, secs: u64, what: &str, ready: impl Fn(&Landed) -> bool) -> Landed {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(secs);
+    loop {
+        let landed = Landed::read(product);
+        if ready(&landed) {
+            return landed;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "{what} not seen after {secs} s: {:?}, notes {:?}",
+            landed.statuses(),
+            landed.runs.first().map(|r| r["notes"].clone())
+        );
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+}
+
+/// `cargo test 2>&1 | tcms-cargo-test --live`, fed by hand: a result lands within seconds
+/// while the input is quiet, `running N tests` is the planned count in the notes, `test NAME
+/// ... ` before its status shows RUNNING, a failure lands at once and its text once at the
+/// binary's end.
+#[test]
+fn program_live_from_a_pipe_lands_results_while_the_input_is_quiet() {
+    use std::io::Write as _;
+    let product = unique_name("cargo-live-pipe");
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_tcms-cargo-test"));
+    clean(&mut cmd);
+    report_into(&mut cmd, &product);
+    let mut child = cmd
+        .args(["--live", "--target", "it"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("tcms-cargo-test --live");
+    let mut stdin = child.stdin.take().expect("stdin");
+    let mut feed = |text: &str| {
+        stdin.write_all(text.as_bytes()).expect("write");
+        stdin.flush().expect("flush");
+    };
+    feed("running 3 tests\ntest first ... ok\n");
+    let fed = std::time::Instant::now();
+    poll_until(&product, 30, "it::first PASSED", |l| {
+        l.statuses().contains(&("it::first", "PASSED"))
+    });
+    let landed_after = fed.elapsed();
+    // "About a second" (exact figures: BENCHMARKS.md); loose here, the machine is shared.
+    assert!(
+        landed_after < std::time::Duration::from_secs(5),
+        "{landed_after:?}"
+    );
+    poll_until(&product, 30, "the planned count", |l| {
+        run_notes(l).contains("progress: 1 of 3 planned test(s) reported")
+    });
+    feed("test slow ... ");
+    poll_until(&product, 30, "it::slow RUNNING", |l| {
+        l.statuses().contains(&("it::slow", "RUNNING"))
+    });
+    assert!(
+        child.try_wait().expect("try_wait").is_none(),
+        "still reading"
+    );
+    feed("ok\ntest third ... FAILED\n");
+    let landed = poll_until(&product, 30, "it::third FAILED", |l| {
+        l.statuses().contains(&("it::third", "FAILED"))
+            && l.statuses().contains(&("it::slow", "PASSED"))
+    });
+    assert!(
+        landed.comments("it::third").is_empty(),
+        "its text comes later"
+    );
+    feed(
+        "\nfailures:\n\n---- third stdout ----\nthird went wrong\n\nfailures:\n    third\n\n\
+         test result: FAILED. 2 passed; 1 failed; 0 ignored; 0 measured; 0 filtered out; \
+         finished in 0.00s\n",
+    );
+    drop(stdin);
+    let out = child.wait_with_output().expect("wait");
+    let all = describe(&out);
+    assert_eq!(out.status.code(), Some(0), "{all}");
+    let landed = Landed::read(&product);
+    assert_eq!(
+        landed.statuses(),
+        [
+            ("it::first", "PASSED"),
+            ("it::slow", "PASSED"),
+            ("it::third", "FAILED")
+        ]
+    );
+    let comments = landed.comments("it::third");
+    assert_eq!(comments.len(), 1, "{comments:?}");
+    assert!(comments[0].contains("third went wrong"), "{comments:?}");
+    let notes = run_notes(&landed);
+    assert!(notes.contains("3 of 3 planned test(s) reported"), "{notes}");
+}
+
+/// `tcms-cargo-test -- cargo test -- --test-threads=1` with a test that sleeps: while it
+/// sleeps it is RUNNING, the ones before it have their results (the failure too), and the
+/// notes count what `running N tests` planned.
+#[test]
+fn program_wrapping_cargo_test_shows_the_running_test() {
+    let dir = built_crate();
+    // The live target is built (its binary is what cargo test runs).
+    test_binary("live");
+    let product = unique_name("cargo-live-wrap");
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_tcms-cargo-test"));
+    clean(&mut cmd);
+    report_into(&mut cmd, &product);
+    let child = cmd
+        .current_dir(dir)
+        .env("E2E_SLEEP", "20")
+        .args([
+            "--",
+            std::env::var("CARGO").as_deref().unwrap_or("cargo"),
+            "test",
+            "--test",
+            "live",
+            "--",
+            "--test-threads=1",
+            "--skip",
+            "f_filtered",
+        ])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("tcms-cargo-test -- cargo test");
+    let landed = poll_until(&product, 60, "live::c_sleeps RUNNING", |l| {
+        l.statuses().contains(&("live::c_sleeps", "RUNNING"))
+            && run_notes(l).contains("progress: 2 of 5 planned test(s) reported")
+    });
+    assert_eq!(
+        landed.statuses(),
+        [
+            ("live::a_passes", "PASSED"),
+            ("live::b_fails", "FAILED"),
+            ("live::c_sleeps", "RUNNING"),
+        ],
+        "the later tests are counted, not named, by libtest's output"
+    );
+    let out = child.wait_with_output().expect("wait");
+    let all = describe(&out);
+    assert_eq!(out.status.code(), Some(101), "cargo test's status: {all}");
+    let landed = Landed::read(&product);
+    assert_eq!(
+        landed.statuses(),
+        [
+            ("live::a_passes", "PASSED"),
+            ("live::b_fails", "FAILED"),
+            ("live::c_sleeps", "PASSED"),
+            ("live::d_later", "PASSED"),
+            ("live::e_later", "PASSED"),
+        ],
+        "{all}"
+    );
+    assert!(
+        landed.comments("live::b_fails")[0].contains("b failed"),
+        "{:?}",
+        landed.comments("live::b_fails")
+    );
+    assert!(run_notes(&landed).contains("5 of 5 planned test(s) reported"));
+}
