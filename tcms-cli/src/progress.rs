@@ -47,7 +47,7 @@ impl ProgressLine {
             return Self::hidden();
         }
         let bar = ProgressBar::with_draw_target(None, ProgressDrawTarget::stderr());
-        let style = ProgressStyle::with_template("{spinner} {prefix}: {msg}")
+        let style = ProgressStyle::with_template("{spinner} {prefix}: {wide_msg}")
             .unwrap_or_else(|_| ProgressStyle::default_spinner());
         bar.set_style(style);
         bar.set_prefix(program.to_owned());
