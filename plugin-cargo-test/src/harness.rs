@@ -3,7 +3,7 @@
 use std::cell::RefCell;
 use std::panic::{AssertUnwindSafe, catch_unwind, resume_unwind};
 use std::process::ExitCode;
-use std::sync::Once;
+use std::sync::{Arc, Once};
 use std::time::{Duration, Instant};
 
 use chrono::{TimeDelta, Utc};
@@ -14,6 +14,7 @@ use tcms_api::report::{
     Attempt, Location, Options, Origin, Outcome, PluginInfo, Settings, Summary, TestResult,
 };
 
+use crate::interrupt::{Print, Watch};
 use crate::live::{LiveOptions, LiveReport, LiveReporter, Sink};
 use crate::naming::{case_name, target_of_binary};
 use crate::select::{self, Arguments};
@@ -162,6 +163,20 @@ impl Trial {
         &self.name
     }
 
+    /// The case summary this trial is reported under.
+    fn case(&self, target: Option<&str>) -> String {
+        self.case_name
+            .clone()
+            .unwrap_or_else(|| case_name(target, &self.name))
+    }
+
+    /// What goes into the run as IDLE before the tests start (only the name matters).
+    fn planned(&self, target: Option<&str>) -> TestResult {
+        let mut result = TestResult::new(self.case(target), Attempt::new(Outcome::Passed));
+        result.origin.suite = target.map(str::to_owned);
+        result
+    }
+
     /// A libtest-mimic trial with the same name, kind and flag that does nothing: to ask
     /// [`Arguments`] what it will do with this one.
     fn probe(&self) -> libtest_mimic::Trial {
@@ -172,6 +187,7 @@ impl Trial {
 
     /// The libtest-mimic trial to run: the body, wrapped to report its result to `sink`.
     fn into_libtest(self, target: Option<&str>, sink: Option<Sink>) -> libtest_mimic::Trial {
+        let case = self.case(target);
         let runner = match self.body {
             Body::Unreported(trial) => return trial,
             Body::Test(runner) => runner,
@@ -181,10 +197,6 @@ impl Trial {
                 .with_kind(self.kind)
                 .with_ignored_flag(self.ignored);
         };
-        let case = self
-            .case_name
-            .clone()
-            .unwrap_or_else(|| case_name(target, &self.name));
         let origin = Origin {
             suite: target.map(str::to_owned),
             class: None,
@@ -207,11 +219,7 @@ impl Trial {
         attempt.stopped = Some(now);
         attempt.message = self.ignore_reason.clone();
         attempt.details = notes_text(&self.notes, &[]);
-        let name = self
-            .case_name
-            .clone()
-            .unwrap_or_else(|| case_name(target, &self.name));
-        let mut result = TestResult::new(name, attempt);
+        let mut result = TestResult::new(self.case(target), attempt);
         result.origin.suite = target.map(str::to_owned);
         result
     }
@@ -276,6 +284,12 @@ fn run_reported(
 ) -> Result<Completion, Failed> {
     let started = Utc::now();
     let clock = Instant::now();
+    // RUNNING in Kiwi TCMS while it runs.
+    let mut running = Attempt::new(Outcome::Passed);
+    running.started = Some(started);
+    let mut test = TestResult::new(case.clone(), running);
+    test.origin = origin.clone();
+    sink.started(test);
     let _ = CURRENT.try_with(|c| {
         if let Ok(mut c) = c.try_borrow_mut() {
             *c = Some(Context::default());
@@ -540,6 +554,10 @@ impl Harness {
                 }
             },
         };
+        let slow_after = match slow_after(env(EnvVars::TCMS_REPORT_SLOW).as_deref()) {
+            Ok(after) => after,
+            Err(message) => return refused(message),
+        };
         let max_annotations = match env(EnvVars::TCMS_REPORT_ANNOTATIONS) {
             None => tcms_ci::annotations::DEFAULT_MAX,
             Some(v) => match v.trim().parse::<usize>() {
@@ -582,25 +600,25 @@ impl Harness {
         let receipt = env(EnvVars::TCMS_REPORT_RECEIPT).filter(|r| !r.trim().is_empty());
         let options = LiveOptions::new(plugin, report_options(mode == Mode::DryRun, receipt))
             .eager(true)
+            .slow_after(slow_after)
             .on_thread_start(thread_logger);
         let mut live = LiveReporter::spawn(options);
         install_panic_hook();
         let sink = live.sink();
         let target = target.as_deref();
         let mut to_run = Vec::with_capacity(selected.len());
+        let mut planned = Vec::new();
         for (trial, ignored) in selected {
-            if ignored && matches!(trial.body, Body::Test(_)) {
-                live.submit(trial.ignored_result(target));
+            if matches!(trial.body, Body::Test(_)) {
+                if ignored {
+                    live.submit(trial.ignored_result(target));
+                } else {
+                    planned.push(trial.planned(target));
+                }
             }
             to_run.push(trial.into_libtest(target, sink.clone()));
         }
-        drop(sink);
-        let tests = with_dropped(libtest_mimic::run(args, to_run), dropped);
-        let report = live.finish(Some(timeout));
-        if let Some(summary) = &report.summary {
-            for line in summary.failure_lines(20) {
-                eprintln!("{line}");
-            }
+        let ci = {
             let program = match target {
                 Some(target) => format!("tcms-cargo-test harness: {target}"),
                 None => "tcms-cargo-test harness".to_owned(),
@@ -608,17 +626,35 @@ impl Harness {
             let summary_md = env(EnvVars::TCMS_REPORT_SUMMARY_MD)
                 .filter(|p| !p.trim().is_empty())
                 .map(Into::into);
-            let ci = tcms_ci::CiOutput::from_env(program)
+            tcms_ci::CiOutput::from_env(program)
                 .summary_md(summary_md)
-                .max_annotations(max_annotations);
-            for warning in ci.publish(summary, &mut std::io::stdout().lock()) {
-                eprintln!("tcms-cargo-test: warning: {warning}");
+                .max_annotations(max_annotations)
+        };
+        let print: Print = Arc::new(move |report: &LiveReport| print_report(report, &ci));
+        let (tests, report) = match sink {
+            Some(sink) => {
+                // Every trial that will run is in the run, IDLE, before the first one starts.
+                sink.plan(planned);
+                let watch = Watch::install(live, sink, Arc::clone(&print));
+                let tests = libtest_mimic::run(args, to_run);
+                let Some(live) = watch.take() else {
+                    // SIGINT/SIGTERM: the signal's thread reports and ends the process.
+                    watch.wait_for_exit()
+                };
+                let report = live.finish(Some(timeout));
+                print(&report);
+                watch.done();
+                (tests, report)
             }
-            println!("{}", summary.line());
-        }
-        for error in &report.errors {
-            eprintln!("tcms-cargo-test: {error}");
-        }
+            None => {
+                // No reporting thread: the tests run all the same, `finish` says why.
+                let tests = libtest_mimic::run(args, to_run);
+                let report = live.finish(Some(timeout));
+                print(&report);
+                (tests, report)
+            }
+        };
+        let tests = with_dropped(tests, dropped);
         if strict && !report.is_complete() && !tests.has_failed() {
             eprintln!(
                 "tcms-cargo-test: some results were not reported and {} is set: exit status 1",
@@ -630,6 +666,39 @@ impl Harness {
             reporting: Reporting::Done(Box::new(report)),
             strict,
         }
+    }
+}
+
+/// Prints what the harness's report did: the cases that did not pass, the CI outputs (job
+/// summary, annotations), the summary line, what went wrong.
+fn print_report(report: &LiveReport, ci: &tcms_ci::CiOutput) {
+    if let Some(summary) = &report.summary {
+        for line in summary.failure_lines(20) {
+            eprintln!("{line}");
+        }
+        for warning in ci.publish(summary, &mut std::io::stdout().lock()) {
+            eprintln!("tcms-cargo-test: warning: {warning}");
+        }
+        println!("{}", summary.line());
+    }
+    for error in &report.errors {
+        eprintln!("tcms-cargo-test: {error}");
+    }
+}
+
+/// [`EnvVars::TCMS_REPORT_SLOW`]: how long a test runs before a comment says so (`None`:
+/// never).
+fn slow_after(value: Option<&str>) -> Result<Option<Duration>, String> {
+    let Some(value) = value.map(str::trim).filter(|v| !v.is_empty()) else {
+        return Ok(Some(crate::live::SLOW_AFTER));
+    };
+    match value.parse::<f64>() {
+        Ok(0.0) => Ok(None),
+        Ok(secs) if secs.is_finite() && secs > 0.0 => Ok(Some(Duration::from_secs_f64(secs))),
+        _ => Err(format!(
+            "{}={value:?}: expected a number of seconds (0: never)",
+            EnvVars::TCMS_REPORT_SLOW
+        )),
     }
 }
 
@@ -657,14 +726,7 @@ fn select_trials(
         .filter(|t| !args.is_filtered_out(&t.probe()))
         .collect();
     if let Some(spec) = spec {
-        let names: Vec<String> = kept
-            .iter()
-            .map(|t| {
-                t.case_name
-                    .clone()
-                    .unwrap_or_else(|| case_name(target, &t.name))
-            })
-            .collect();
+        let names: Vec<String> = kept.iter().map(|t| t.case(target)).collect();
         let read = mode != Mode::Off && check_configuration(&plugin_info()).is_ok();
         let source = select::durations(read);
         let (indices, message) = select::shard_of(&names, spec, &source);
@@ -760,6 +822,21 @@ mod tests {
         assert!(err.contains("TCMS_REPORT=\"maybe\""), "{err}");
         assert_eq!(flag(EnvVars::TCMS_REPORT_STRICT, Some("yes")), Ok(true));
         assert!(flag(EnvVars::TCMS_REPORT_STRICT, Some("2")).is_err());
+    }
+
+    #[test]
+    fn slow_tests_from_the_environment() {
+        assert_eq!(slow_after(None), Ok(Some(crate::live::SLOW_AFTER)));
+        assert_eq!(slow_after(Some(" ")), Ok(Some(crate::live::SLOW_AFTER)));
+        assert_eq!(slow_after(Some("0")), Ok(None));
+        assert_eq!(
+            slow_after(Some("2.5")),
+            Ok(Some(Duration::from_millis(2500)))
+        );
+        for bad in ["-1", "soon", "inf", "NaN"] {
+            let err = slow_after(Some(bad)).unwrap_err();
+            assert!(err.contains("TCMS_REPORT_SLOW"), "{err}");
+        }
     }
 
     #[test]

@@ -110,10 +110,12 @@
 //!   `tcms-cargo-test = { version = "0.1", default-features = false }`.
 
 pub mod harness;
+mod interrupt;
 pub mod libtest;
 /// Live reporting (moved to the SDK, shared with `tcms-tap --live`).
 pub use tcms_api::live;
 pub mod naming;
+pub mod nextest;
 mod select;
 
 pub use harness::{Conclusion, Harness, Reporting, Trial, note, plugin_info, run};

@@ -1,13 +1,16 @@
 //! `tcms-tap`: report TAP output into Kiwi TCMS, from files or live from a pipe.
 
 use std::cell::RefCell;
-use std::io::{BufRead, Write as _};
+use std::io::BufRead;
 use std::path::PathBuf;
 use std::process::ExitCode;
+use std::sync::mpsc;
+use std::time::Duration;
 
 use tcms_api::live::{LiveOptions, LiveReporter};
 use tcms_api::report::{PluginInfo, TestResult};
 use tcms_cli::inputs::{self, Input};
+use tcms_cli::progress::ProgressLine;
 use tcms_cli::{CliError, CommonArgs, Plugin, exit, output};
 use tcms_tap::{Options, Parser, Results, Summary};
 
@@ -237,43 +240,75 @@ fn ignored_warning(summary: &Summary) -> Option<String> {
     ))
 }
 
+/// How long standard input may stay quiet (`--live`) before the pending result is taken as
+/// complete: its YAML block and `#` lines come right after it, the next test's output later.
+const QUIET: Duration = Duration::from_millis(300);
+
 /// Standard input, reported as it arrives: results go to the shared live reporter
-/// (`tcms_api::live`: batches of 50 or every second, from a background thread), so reading
-/// never waits for Kiwi.
+/// (`tcms_api::live`: batches of 50, at most one per second, from a background thread), so
+/// reading never waits for Kiwi. A result is complete at the next line that is not its YAML
+/// block or `#` diagnostics, or after [`QUIET`] without input; the plan's count, a
+/// `Bail out!` and the end of input go to the run's notes as they arrive.
 fn live(args: &Args) -> u8 {
+    let progress = ProgressLine::new(PROGRAM, &args.common);
     // The run exists from the first line.
     let common = args.common.clone();
+    let shown = progress.clone();
     let options = LiveOptions::new(Args::info(), args.common.options(None))
         .eager(true)
-        .on_start(move |reporter| output::records(reporter, &common));
+        .on_start(move |reporter| shown.suspend(|| output::records(reporter, &common)));
     let mut reporter = LiveReporter::spawn(options);
-    let mut parser = Parser::with_options(STDIN, tap_options(args, STDIN));
-    let stdin = std::io::stdin();
-    let mut input = stdin.lock();
-    let mut out = std::io::stdout();
+    let handle = reporter.progress();
+    progress.follow(move || handle.get());
+    let mut options = tap_options(args, STDIN);
+    options.live = true;
+    let mut parser = Parser::with_options(STDIN, options);
+    let lines = match read_lines(args.tee, progress.clone()) {
+        Ok(lines) => lines,
+        Err(e) => {
+            progress.finish();
+            eprintln!("{PROGRAM}: error: cannot start reading standard input: {e}");
+            return exit::FAILURE;
+        }
+    };
     let mut input_error: Option<String> = None;
+    let mut planned = 0u64;
+    let mut bail_noted = false;
+    // The pending result could not be flushed (an open YAML block): wait for the next line.
+    let mut waiting = false;
     loop {
-        let mut line = Vec::new();
-        match input.read_until(b'\n', &mut line) {
-            Ok(0) => break,
-            Ok(_) => {
-                if args.tee {
-                    let _ = out.write_all(&line);
-                    let _ = out.flush();
-                }
-                match parser.push_bytes(&line) {
-                    Ok(Some(result)) => reporter.submit(result),
-                    Ok(None) => {}
-                    Err(e) => {
-                        input_error = Some(e.to_string());
-                        break;
+        let next = if parser.has_pending() && !waiting {
+            match lines.recv_timeout(QUIET) {
+                Ok(next) => next,
+                Err(mpsc::RecvTimeoutError::Timeout) => {
+                    match parser.flush() {
+                        Some(result) => reporter.submit(result),
+                        None => waiting = true,
                     }
+                    continue;
                 }
+                Err(mpsc::RecvTimeoutError::Disconnected) => break,
             }
-            Err(e) => {
-                input_error = Some(format!("{STDIN}: cannot read: {e}"));
-                break;
+        } else {
+            match lines.recv() {
+                Ok(next) => next,
+                Err(_) => break,
             }
+        };
+        waiting = false;
+        if let Some(e) = handle_line(next, &mut parser, &mut reporter) {
+            input_error = Some(e);
+            break;
+        }
+        if let Some(now) = parser.planned()
+            && now > planned
+        {
+            reporter.planned(usize::try_from(now - planned).unwrap_or(usize::MAX));
+            planned = now;
+        }
+        if !bail_noted && let Some(reason) = parser.bailed_out() {
+            bail_noted = true;
+            reporter.add_run_note(bail_note(STDIN, reason));
         }
     }
     if let Some(result) = parser.finish() {
@@ -283,16 +318,22 @@ fn live(args: &Args) -> u8 {
     if let Some(warning) = ignored_warning(&summary)
         && args.common.verbose > 0
     {
-        eprintln!("{PROGRAM}: {warning}");
+        progress.suspend(|| eprintln!("{PROGRAM}: {warning}"));
     }
-    let incomplete = incomplete(&summary);
-    if let Some(note) = &incomplete {
-        reporter.add_run_note(note.clone());
+    let incomplete_note = incomplete(&summary);
+    // The bail out is in the notes already; what else the end of input says, now.
+    let mut rest = summary.clone();
+    if bail_noted {
+        rest.bailed_out = None;
+    }
+    if let Some(note) = incomplete(&rest) {
+        reporter.add_run_note(note);
     }
     if let Some(e) = &input_error {
         reporter.add_run_note(format!("input error: {e}"));
     }
     let report = reporter.finish(None);
+    progress.finish();
     if let Some(summary) = &report.summary {
         output::finished(summary, report.journal.as_deref(), PROGRAM, &args.common);
     }
@@ -308,11 +349,74 @@ fn live(args: &Args) -> u8 {
         eprintln!("{PROGRAM}: {e}");
         return exit::INPUT;
     }
-    if let Some(note) = incomplete {
+    if let Some(note) = incomplete_note {
         eprintln!("{PROGRAM}: {note}");
         if code == exit::OK {
             return exit::INCOMPLETE;
         }
     }
     code
+}
+
+/// The run's note for a `Bail out!` of `source`.
+fn bail_note(source: &str, reason: &str) -> String {
+    format!("{source}: Bail out! {reason}")
+        .trim_end()
+        .to_owned()
+}
+
+/// One line (or the reading error) into the parser; the result it completed to the reporter.
+/// Returns the input error, if any.
+fn handle_line(
+    next: Result<Vec<u8>, String>,
+    parser: &mut Parser,
+    reporter: &mut LiveReporter,
+) -> Option<String> {
+    match next {
+        Ok(line) => match parser.push_bytes(&line) {
+            Ok(Some(result)) => {
+                reporter.submit(result);
+                None
+            }
+            Ok(None) => None,
+            Err(e) => Some(e.to_string()),
+        },
+        Err(e) => Some(e),
+    }
+}
+
+/// Reads standard input line by line on a thread of its own (so that the reader notices a
+/// quiet input), copying each line to stdout first with `tee`.
+fn read_lines(
+    tee: bool,
+    progress: ProgressLine,
+) -> std::io::Result<mpsc::Receiver<Result<Vec<u8>, String>>> {
+    let (tx, rx) = mpsc::channel();
+    std::thread::Builder::new()
+        .name("tcms-tap-stdin".into())
+        .spawn(move || {
+            let stdin = std::io::stdin();
+            let mut input = stdin.lock();
+            let mut tee = tee;
+            loop {
+                let mut line = Vec::new();
+                match input.read_until(b'\n', &mut line) {
+                    Ok(0) => break,
+                    Ok(_) => {
+                        // A closed stdout stops the copy, not the reading.
+                        if tee && progress.write_stdout(&line).is_err() {
+                            tee = false;
+                        }
+                        if tx.send(Ok(line)).is_err() {
+                            break;
+                        }
+                    }
+                    Err(e) => {
+                        let _ = tx.send(Err(format!("{STDIN}: cannot read: {e}")));
+                        break;
+                    }
+                }
+            }
+        })?;
+    Ok(rx)
 }

@@ -27,6 +27,11 @@ pub struct Options {
     /// description) instead of the source's file stem: for standard input, whose source name
     /// says nothing about the tests (`tcms-tap --name`). A `prove -v` file name still wins.
     pub fallback_stem: Option<String>,
+    /// Live reading (`tcms-tap --live`): a line that is not TAP at the top level (the output
+    /// of the next test, a log line) completes the pending test point at once, instead of
+    /// waiting for the next test point. Its YAML block must then follow it directly, as TAP
+    /// 13 and 14 write it; its `#` lines still belong to it.
+    pub live: bool,
 }
 
 /// What every level needs to know about the input.

@@ -161,6 +161,18 @@ impl Parser {
         self.lines
     }
 
+    /// How many tests the plans read so far announce (`1..N` lines, summed over the
+    /// documents), or `None` before the first plan. Cheaper than [`Parser::summary`], for a
+    /// live reporter that shows the planned count as soon as the plan arrives.
+    pub fn planned(&self) -> Option<u64> {
+        self.top
+            .done_documents
+            .iter()
+            .chain(std::iter::once(&self.top.document))
+            .filter_map(|d| d.plan.as_ref().map(|p| p.count))
+            .reduce(u64::saturating_add)
+    }
+
     /// The reason of the `Bail out!` line, once one was read.
     pub fn bailed_out(&self) -> Option<&str> {
         self.top.bailed.as_deref()
@@ -706,6 +718,19 @@ impl Level {
                 None
             }
             Line::Pragma => None,
+            Line::Other
+                if context.options.live
+                    && self.depth == 0
+                    && self
+                        .pending
+                        .as_ref()
+                        .is_some_and(|p| p.buffered == Buffered::No) =>
+            {
+                // Live: the output of whatever runs next; the test point before it is done.
+                self.non_tap += 1;
+                self.after_point = false;
+                self.complete_pending(context)
+            }
             Line::ProveHeader(_)
             | Line::YamlStart
             | Line::CloseBrace

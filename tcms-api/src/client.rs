@@ -304,6 +304,15 @@ impl Client {
         self.inner.requests.load(Ordering::Relaxed)
     }
 
+    /// How many HTTP requests of this client (and its clones) are waiting for their answer
+    /// now (at most [`ClientBuilder::max_in_flight`]), for a progress display.
+    pub fn requests_in_flight(&self) -> usize {
+        self.inner
+            .opts
+            .max_in_flight
+            .saturating_sub(self.inner.in_flight.available_permits())
+    }
+
     /// Logs in now (otherwise the first call does), and reads the server version.
     pub async fn login(&self) -> Result<(), Error> {
         self.session_key(None).await.map(|_| ())

@@ -9,7 +9,7 @@
 //! | where the server is | `TCMS_API_URL`, `TCMS_USERNAME`, `TCMS_PASSWORD`, `TCMS_CA_BUNDLE`, `TCMS_TLS_VERIFY`, `TCMS_TIMEOUT` |
 //! | what to report into | `TCMS_RUN_ID`, `TCMS_PLAN_ID`, `TCMS_RUN_KEY`, `TCMS_PROFILE`, `TCMS_PRODUCT`, `TCMS_PRODUCT_VERSION`, `TCMS_BUILD`, `TCMS_PARENT_PLAN`, `TCMS_PREFIX`, `TCMS_DEFAULT_TESTER_ID` |
 //! | CI systems (fallbacks) | [`EnvVars::PRODUCT_CHAIN`], [`EnvVars::VERSION_CHAIN`], [`EnvVars::BUILD_CHAIN`], [`EnvVars::RUN_KEY_AUTO`] |
-//! | the Rust harness | `TCMS_REPORT`, `TCMS_REPORT_STRICT`, `TCMS_REPORT_TIMEOUT`, `TCMS_REPORT_RECEIPT`, `TCMS_REPORT_LOG`, `TCMS_REPORT_SUMMARY_MD`, `TCMS_REPORT_ANNOTATIONS`, `TCMS_SHARD` |
+//! | the Rust harness | `TCMS_REPORT`, `TCMS_REPORT_STRICT`, `TCMS_REPORT_TIMEOUT`, `TCMS_REPORT_RECEIPT`, `TCMS_REPORT_LOG`, `TCMS_REPORT_SUMMARY_MD`, `TCMS_REPORT_ANNOTATIONS`, `TCMS_REPORT_SLOW`, `TCMS_SHARD` |
 //! | CI output (read, not set by you) | [`EnvVars::GITHUB_ACTIONS`], [`EnvVars::GITHUB_STEP_SUMMARY`], [`EnvVars::GITHUB_OUTPUT`], [`EnvVars::GITHUB_WORKSPACE`], [`EnvVars::NO_COLOR`] |
 
 /// What a variable is for, to group the help text.
@@ -103,6 +103,9 @@ env_vars! {
     TCMS_REPORT_RECEIPT, Harness, "write a JSON receipt to this file";
     /// The log filter of the harness's reporting thread (default `warn`).
     TCMS_REPORT_LOG, Harness, "log filter of the reporting thread (default warn)";
+    /// Seconds a test may run before its execution gets a comment saying it still runs, once,
+    /// so that a hang shows in Kiwi TCMS while it hangs (default 60; `0`: never).
+    TCMS_REPORT_SLOW, Harness, "seconds a test runs before a comment says so (60; 0: never)";
     /// `I/N` (from 1): the harness runs only shard I of N, balanced by the tests' historic
     /// durations when it reports (else split by count), as `tcms shard` splits.
     TCMS_SHARD, Harness, "I/N: run only shard I of N (balanced by history)";

@@ -21,9 +21,9 @@
 
 use std::any::Any;
 use std::fmt;
-use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::mpsc as std_mpsc;
+use std::sync::{Arc, Mutex, OnceLock};
 use std::thread;
 use std::time::Duration;
 
@@ -49,21 +49,59 @@ type OnProgress = Box<dyn FnMut(&Progress) + Send>;
 /// (`TCMS_REPORT_SLOW`).
 pub const SLOW_AFTER: Duration = Duration::from_secs(60);
 
-/// Where a live report stands, for a progress display (after every batch sent).
+/// Where a live report stands, for a progress display: passed to
+/// [`LiveOptions::on_progress`] after every batch sent, and read at any time through a
+/// [`ProgressHandle`].
 #[derive(Debug, Clone, Default)]
+#[non_exhaustive]
 pub struct Progress {
     /// Tests announced as planned (names or counts).
     pub planned: usize,
     /// Results handed over.
     pub submitted: usize,
-    /// Results sent to Kiwi.
+    /// Tests whose result landed in Kiwi (a name reported twice counts once).
     pub reported: usize,
     /// Tests running now.
     pub running: usize,
     /// HTTP requests sent so far.
     pub requests: u64,
-    /// The engine's counts per status.
+    /// HTTP requests waiting for their answer now (filled in by [`ProgressHandle::get`];
+    /// zero in [`LiveOptions::on_progress`], which is called between batches).
+    pub in_flight: usize,
+    /// The engine's counts per status of what landed (IDLE and RUNNING included).
     pub accepted: std::collections::BTreeMap<crate::report::KiwiStatus, usize>,
+}
+
+/// Where a live report stands now, readable from any thread without waiting for the
+/// reporting thread: [`LiveReporter::progress`]. A progress display reads it as often as it
+/// redraws.
+#[derive(Debug, Clone, Default)]
+pub struct ProgressHandle {
+    shared: Arc<Mutex<Progress>>,
+    client: Arc<OnceLock<crate::Client>>,
+}
+
+impl ProgressHandle {
+    /// The latest counts, with the requests in flight at this moment.
+    pub fn get(&self) -> Progress {
+        let mut progress = self
+            .shared
+            .lock()
+            .map(|p| p.clone())
+            .unwrap_or_else(|e| e.into_inner().clone());
+        if let Some(client) = self.client.get() {
+            progress.in_flight = client.requests_in_flight();
+            progress.requests = progress.requests.max(client.request_count());
+        }
+        progress
+    }
+
+    fn update(&self, f: impl FnOnce(&mut Progress)) {
+        match self.shared.lock() {
+            Ok(mut p) => f(&mut p),
+            Err(e) => f(&mut e.into_inner()),
+        }
+    }
 }
 
 /// How a [`LiveReporter`] works: [`LiveOptions::new`] and the setters.
@@ -173,6 +211,8 @@ pub struct LiveReport {
     pub journal: Option<std::path::PathBuf>,
     /// For each result sent, how long it took from [`Sink::send`] to Kiwi's answer.
     pub latencies: Vec<Duration>,
+    /// For each test shown RUNNING, how long it took from [`Sink::started`] to Kiwi's answer.
+    pub running_latencies: Vec<Duration>,
     /// True when [`Sink::interrupt`] ended the report.
     pub interrupted: bool,
     /// What went wrong, one message each (logged nowhere: the caller prints them).
@@ -199,8 +239,9 @@ enum Msg {
     Result(Box<TestResult>, Instant),
     Plan(Vec<TestResult>),
     Planned(usize),
-    Started(Box<TestResult>),
+    Started(Box<TestResult>, Instant),
     Note(String),
+    Attach(std::path::PathBuf, String),
     Interrupt(String),
 }
 
@@ -233,7 +274,7 @@ impl Sink {
 
     /// A test started (its first attempt's `started` says when): RUNNING until its result.
     pub fn started(&self, test: TestResult) {
-        let _ = self.tx.send(Msg::Started(Box::new(test)));
+        let _ = self.tx.send(Msg::Started(Box::new(test), Instant::now()));
     }
 
     /// Adds a line to the run's notes.
@@ -244,7 +285,7 @@ impl Sink {
     /// The process is being stopped (`reason`: "SIGTERM"): what is queued is sent, the planned
     /// tests that did not end are marked (BLOCKED if they never started, ERROR if they were
     /// running), the run's notes say it was interrupted, and the run is finished. Wait for it
-    /// with [`LiveReporter::finish`] or [`Sink::wait_interrupted`].
+    /// with [`LiveReporter::finish`] (which then needs no [`Sink`] to be dropped first).
     pub fn interrupt(&self, reason: impl Into<String>) {
         let _ = self.tx.send(Msg::Interrupt(reason.into()));
     }
@@ -256,6 +297,7 @@ pub struct LiveReporter {
     sink: Option<Sink>,
     count: Arc<AtomicUsize>,
     done: std_mpsc::Receiver<LiveReport>,
+    progress: ProgressHandle,
 }
 
 impl LiveReporter {
@@ -265,6 +307,8 @@ impl LiveReporter {
         let (done_tx, done) = std_mpsc::channel();
         let count = Arc::new(AtomicUsize::new(0));
         let init = options.thread_init.take();
+        let progress = ProgressHandle::default();
+        let handle = progress.clone();
         let spawned = thread::Builder::new()
             .name("tcms-live-report".into())
             .spawn(move || {
@@ -273,7 +317,7 @@ impl LiveReporter {
                     .enable_all()
                     .build()
                 {
-                    Ok(runtime) => runtime.block_on(run(rx, options)),
+                    Ok(runtime) => runtime.block_on(run(rx, options, handle)),
                     Err(e) => LiveReport {
                         errors: vec![format!("cannot start the reporting thread's runtime: {e}")],
                         ..LiveReport::default()
@@ -289,7 +333,17 @@ impl LiveReporter {
             // Nothing can be reported; `finish` says so.
             Err(_) => None,
         };
-        Self { sink, count, done }
+        Self {
+            sink,
+            count,
+            done,
+            progress,
+        }
+    }
+
+    /// Where the report stands, for a progress display on another thread.
+    pub fn progress(&self) -> ProgressHandle {
+        self.progress.clone()
     }
 
     /// A handle for other threads.
@@ -307,11 +361,33 @@ impl LiveReporter {
         }
     }
 
-    /// Adds a line to the run's notes (why the input is incomplete, say), written when the
-    /// run is finished; dropped when no run is created.
+    /// Adds a line to the run's notes (why the input is incomplete, say), written with the
+    /// next batch; dropped when no run is created.
     pub fn add_run_note(&mut self, note: impl Into<String>) {
         if let Some(sink) = &self.sink {
             sink.note(note);
+        }
+    }
+
+    /// Announces how many more tests will run, without their names ([`Sink::planned`]).
+    pub fn planned(&mut self, count: usize) {
+        if let Some(sink) = &self.sink {
+            sink.planned(count);
+        }
+    }
+
+    /// A test started: RUNNING until its result ([`Sink::started`]).
+    pub fn started(&mut self, test: TestResult) {
+        if let Some(sink) = &self.sink {
+            sink.started(test);
+        }
+    }
+
+    /// Attaches the file at `path` to the run as `name` when the run is finished (the report
+    /// file a stream came from, `--attach-report`); dropped when no run is created.
+    pub fn attach_to_run(&mut self, path: impl Into<std::path::PathBuf>, name: impl Into<String>) {
+        if let Some(sink) = &self.sink {
+            let _ = sink.tx.send(Msg::Attach(path.into(), name.into()));
         }
     }
 
@@ -322,7 +398,8 @@ impl LiveReporter {
 
     /// Sends what is queued, finishes the run and returns what happened. With a `timeout`,
     /// gives up waiting after it (the background thread's work is then abandoned). Every
-    /// [`Sink`] must have been dropped before, or this waits for the timeout.
+    /// [`Sink`] must have been dropped before, or this waits for the timeout, unless
+    /// [`Sink::interrupt`] was called.
     pub fn finish(mut self, timeout: Option<Duration>) -> LiveReport {
         let submitted = self.submitted();
         let had_thread = self.sink.take().is_some();
@@ -366,7 +443,7 @@ struct State {
     /// Tests to plan in this batch.
     plan: Vec<TestResult>,
     /// Tests that started in this batch.
-    started: Vec<TestResult>,
+    started: Vec<(TestResult, Instant)>,
     /// Every test planned, by name, and whether it ended.
     planned: HashMap<String, TestResult>,
     /// Tests announced by count only.
@@ -375,13 +452,20 @@ struct State {
     running: HashMap<String, (TestResult, Instant, bool)>,
     /// Names that have a result.
     done: HashSet<String>,
-    /// Results sent.
+    /// Names whose result landed (a name reported twice, say a failure sent again with its
+    /// details, counts once).
+    landed: HashSet<String>,
+    /// Tests whose result landed.
     reported: usize,
+    /// The run's notes changed (a note, a planned count) and are not written yet.
+    notes_dirty: bool,
     /// The last progress line written to the notes.
     progress_line: Option<String>,
     interrupted: Option<String>,
     /// Notes that came before the run existed.
     notes_before: Vec<String>,
+    /// Files to attach to the run when it is finished.
+    attachments: Vec<(std::path::PathBuf, String)>,
 }
 
 impl State {
@@ -391,7 +475,20 @@ impl State {
                 report.submitted += 1;
                 self.running.remove(&r.name);
                 self.done.insert(r.name.clone());
-                self.results.push((*r, at));
+                // A status sent ahead of its text (a failure at once, its text at the end of
+                // its test binary) and the result with the text, in one batch: one result,
+                // as when they go in two batches (no "[result 1 of 2]" in the comment).
+                let ahead = self
+                    .results
+                    .iter()
+                    .position(|(q, _)| q.name == r.name && is_status_only(q, &r));
+                match ahead {
+                    Some(i) => {
+                        let first = self.results.remove(i).1;
+                        self.results.push((*r, first));
+                    }
+                    None => self.results.push((*r, at)),
+                }
             }
             Msg::Plan(tests) => {
                 for t in tests {
@@ -400,38 +497,72 @@ impl State {
                     }
                 }
             }
-            Msg::Planned(n) => self.planned_count += n,
-            Msg::Started(t) => {
+            Msg::Planned(n) => {
+                self.planned_count += n;
+                self.notes_dirty |= n > 0;
+            }
+            Msg::Started(t, at) => {
                 if !self.done.contains(&t.name) {
                     self.running
                         .insert(t.name.clone(), ((*t).clone(), Instant::now(), false));
-                    self.started.push(*t);
+                    self.started.push((*t, at));
                 }
             }
-            Msg::Note(note) => match reporter {
-                Some(r) => r.add_run_note(note),
-                None => self.notes_before.push(note),
-            },
+            Msg::Note(note) => {
+                match reporter {
+                    Some(r) => r.add_run_note(note),
+                    None => self.notes_before.push(note),
+                }
+                // Written with the next batch, not only when the run is finished.
+                self.notes_dirty = true;
+            }
+            Msg::Attach(path, name) => self.attachments.push((path, name)),
             Msg::Interrupt(reason) => self.interrupted = Some(reason),
         }
     }
 
     fn is_empty(&self) -> bool {
-        self.results.is_empty() && self.plan.is_empty() && self.started.is_empty()
+        self.results.is_empty()
+            && self.plan.is_empty()
+            && self.started.is_empty()
+            && !self.notes_dirty
     }
 
     fn planned_total(&self) -> usize {
         self.planned.len() + self.planned_count
     }
+
+    /// What a progress display shows of the messages taken so far.
+    fn publish(&self, progress: &ProgressHandle, report: &LiveReport) {
+        progress.update(|p| {
+            p.planned = self.planned_total();
+            p.submitted = report.submitted;
+            p.running = self.running.len();
+        });
+    }
+
+    /// What a progress display shows of what landed.
+    fn publish_landed(&self, progress: &ProgressHandle, reporter: &Reporter) {
+        progress.update(|p| {
+            p.reported = self.reported;
+            p.running = self.running.len();
+            p.requests = reporter.client().request_count();
+            p.accepted = reporter.summary().accepted.clone();
+        });
+    }
 }
 
-async fn run(mut rx: mpsc::UnboundedReceiver<Msg>, mut options: LiveOptions) -> LiveReport {
+async fn run(
+    mut rx: mpsc::UnboundedReceiver<Msg>,
+    mut options: LiveOptions,
+    progress: ProgressHandle,
+) -> LiveReport {
     let mut report = LiveReport::default();
     let mut state = State::default();
     if !options.eager {
         loop {
             match rx.recv().await {
-                Some(msg @ (Msg::Result(..) | Msg::Plan(_) | Msg::Started(_))) => {
+                Some(msg @ (Msg::Result(..) | Msg::Plan(_) | Msg::Started(..))) => {
                     state.take(msg, None, &mut report);
                     break;
                 }
@@ -440,6 +571,7 @@ async fn run(mut rx: mpsc::UnboundedReceiver<Msg>, mut options: LiveOptions) -> 
             }
         }
     }
+    state.publish(&progress, &report);
     let started = match options.connection.take() {
         Some((client, settings)) => Reporter::start(client, settings, options.report.clone()).await,
         None => Reporter::connect(options.plugin.clone(), options.report.clone()).await,
@@ -459,6 +591,7 @@ async fn run(mut rx: mpsc::UnboundedReceiver<Msg>, mut options: LiveOptions) -> 
             return report;
         }
     };
+    let _ = progress.client.set(reporter.client().clone());
     if let Some(on_start) = options.on_start.take() {
         on_start(&reporter);
     }
@@ -466,37 +599,50 @@ async fn run(mut rx: mpsc::UnboundedReceiver<Msg>, mut options: LiveOptions) -> 
         reporter.add_run_note(note);
     }
     let size = options.batch_size.max(1);
-    let mut deadline = Instant::now() + options.batch_interval;
+    let interval = options.batch_interval;
+    // A batch goes out `interval` after the previous one started, or at once when that is
+    // past: a burst is sent together, a lone result after a quiet time without waiting.
+    let mut last_sent: Option<Instant> = None;
+    let mut deadline: Option<Instant> = None;
+    let due = |last_sent: Option<Instant>| {
+        let now = Instant::now();
+        last_sent.map_or(now, |t| (t + interval).max(now))
+    };
     loop {
+        state.publish(&progress, &report);
         while state.results.len() < size && state.interrupted.is_none() {
             match rx.try_recv() {
-                Ok(msg) => state.take(msg, Some(&mut reporter), &mut report),
+                Ok(msg) => {
+                    state.take(msg, Some(&mut reporter), &mut report);
+                    if deadline.is_none() && !state.is_empty() {
+                        deadline = Some(due(last_sent));
+                    }
+                }
                 Err(_) => break,
             }
         }
         if state.interrupted.is_some() {
             break;
         }
-        if state.results.len() >= size {
+        let now = Instant::now();
+        if !state.is_empty() && (state.results.len() >= size || deadline.is_none_or(|d| now >= d)) {
+            last_sent = Some(now);
+            deadline = None;
             send(&mut reporter, &mut state, &mut report, &mut options).await;
-            deadline = Instant::now() + options.batch_interval;
+            state.publish_landed(&progress, &reporter);
             continue;
         }
         // Wake up for the batch deadline, or to comment on a slow test.
         let slow_check = slow_deadline(&state, options.slow_after);
-        let wake = if state.is_empty() {
-            slow_check
-        } else {
-            Some(slow_check.map_or(deadline, |s| s.min(deadline)))
+        let wake = match (deadline.filter(|_| !state.is_empty()), slow_check) {
+            (Some(d), Some(s)) => Some(d.min(s)),
+            (d, s) => d.or(s),
         };
         let next = match wake {
             None => rx.recv().await,
             Some(at) => match tokio::time::timeout_at(at, rx.recv()).await {
                 Ok(next) => next,
                 Err(_) => {
-                    if !state.is_empty() && Instant::now() >= deadline {
-                        send(&mut reporter, &mut state, &mut report, &mut options).await;
-                    }
                     comment_slow(&mut reporter, &mut state, options.slow_after).await;
                     continue;
                 }
@@ -504,15 +650,17 @@ async fn run(mut rx: mpsc::UnboundedReceiver<Msg>, mut options: LiveOptions) -> 
         };
         match next {
             Some(msg) => {
-                if state.is_empty() {
-                    deadline = Instant::now() + options.batch_interval;
-                }
                 state.take(msg, Some(&mut reporter), &mut report);
+                if deadline.is_none() && !state.is_empty() {
+                    deadline = Some(due(last_sent));
+                }
             }
             None => break,
         }
     }
     send(&mut reporter, &mut state, &mut report, &mut options).await;
+    state.publish(&progress, &report);
+    state.publish_landed(&progress, &reporter);
     if let Some(reason) = state.interrupted.clone() {
         interrupt(&mut reporter, &mut state, &mut report, &reason).await;
         report.interrupted = true;
@@ -524,6 +672,13 @@ async fn run(mut rx: mpsc::UnboundedReceiver<Msg>, mut options: LiveOptions) -> 
             state.reported.min(planned)
         ));
     }
+    for (path, name) in std::mem::take(&mut state.attachments) {
+        if let Err(e) = reporter.attach_to_run(&path, Some(&name)).await {
+            report
+                .errors
+                .push(format!("cannot attach {} to the run: {e}", path.display()));
+        }
+    }
     report.journal = reporter.journal_path().map(ToOwned::to_owned);
     match reporter.finish().await {
         Ok(summary) => report.summary = Some(summary),
@@ -532,6 +687,20 @@ async fn run(mut rx: mpsc::UnboundedReceiver<Msg>, mut options: LiveOptions) -> 
             .push(format!("cannot finish the test run: {e}")),
     }
     report
+}
+
+/// True when `ahead` says only what `later` says too: one attempt with the same outcome and
+/// no text, no properties.
+fn is_status_only(ahead: &TestResult, later: &TestResult) -> bool {
+    let [attempt] = ahead.attempts() else {
+        return false;
+    };
+    attempt.outcome == later.last_attempt().outcome
+        && attempt.message.is_none()
+        && attempt.details.is_none()
+        && attempt.stdout.is_none()
+        && attempt.stderr.is_none()
+        && ahead.properties.is_empty()
 }
 
 /// When the next running test becomes slow, if any will.
@@ -579,7 +748,17 @@ async fn interrupt(
 ) {
     let mut marks = Vec::new();
     let now = Utc::now();
-    for (name, test) in &state.planned {
+    // The planned tests, and the running ones that were never planned by name (libtest's
+    // `test NAME ... ` with a planned count only).
+    let unplanned_running = state
+        .running
+        .iter()
+        .filter(|(name, _)| !state.planned.contains_key(*name))
+        .map(|(name, (test, _, _))| (name, test));
+    let mut order: Vec<(&String, &TestResult)> =
+        state.planned.iter().chain(unplanned_running).collect();
+    order.sort_by(|a, b| a.0.cmp(b.0));
+    for (name, test) in order {
         if state.done.contains(name) {
             continue;
         }
@@ -644,14 +823,20 @@ async fn send(
         }
     }
     // Tests that started and ended in this batch go straight to their result.
-    let started: Vec<TestResult> = std::mem::take(&mut state.started)
+    let (started, times): (Vec<TestResult>, Vec<Instant>) = std::mem::take(&mut state.started)
         .into_iter()
-        .filter(|t| !state.done.contains(&t.name))
-        .collect();
-    if !started.is_empty()
-        && let Err(e) = reporter.running(&started).await
-    {
-        tracing::warn!("cannot show the running tests yet: {e}");
+        .filter(|(t, _)| !state.done.contains(&t.name))
+        .unzip();
+    if !started.is_empty() {
+        match reporter.running(&started).await {
+            Ok(()) => {
+                let now = Instant::now();
+                report
+                    .running_latencies
+                    .extend(times.iter().map(|t| now.duration_since(*t)));
+            }
+            Err(e) => tracing::warn!("cannot show the running tests yet: {e}"),
+        }
     }
     let batch = std::mem::take(&mut state.results);
     if !batch.is_empty() {
@@ -662,7 +847,11 @@ async fn send(
                 report
                     .latencies
                     .extend(times.iter().map(|t| now.duration_since(*t)));
-                state.reported += results.len();
+                for r in &results {
+                    if state.landed.insert(r.name.clone()) {
+                        state.reported += 1;
+                    }
+                }
             }
             Err(e) => {
                 report.lost += results.len();
@@ -671,19 +860,22 @@ async fn send(
                     .push(format!("{} result(s) not reported: {e}", results.len()));
             }
         }
-        let planned = state.planned_total();
-        if planned > 0 {
-            let line = format!(
-                "progress: {} of {planned} planned test(s) reported",
-                state.reported.min(planned)
-            );
-            if state.progress_line.as_deref() != Some(line.as_str()) {
-                if let Err(e) = reporter.update_notes(Some(&line)).await {
-                    tracing::warn!("cannot write the progress into the run's notes: {e}");
-                }
-                state.progress_line = Some(line);
-            }
+    }
+    // The notes: the lines added so far and where the planned tests stand, written when
+    // either changed.
+    let planned = state.planned_total();
+    let line = (planned > 0).then(|| {
+        format!(
+            "progress: {} of {planned} planned test(s) reported",
+            state.reported.min(planned)
+        )
+    });
+    if state.notes_dirty || (line.is_some() && state.progress_line != line) {
+        if let Err(e) = reporter.update_notes(line.as_deref()).await {
+            tracing::warn!("cannot write the progress into the run's notes: {e}");
         }
+        state.notes_dirty = false;
+        state.progress_line = line;
     }
     if let Some(on_progress) = options.on_progress.as_mut() {
         on_progress(&Progress {
@@ -695,6 +887,7 @@ async fn send(
                 .summary()
                 .requests
                 .max(reporter.client().request_count()),
+            in_flight: 0,
             accepted: reporter.summary().accepted.clone(),
         });
     }

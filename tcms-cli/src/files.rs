@@ -1,15 +1,18 @@
 //! Reporting file inputs: check everything, then report in chunks.
 
-use std::io::{IsTerminal, Write as _};
+use std::io::Write as _;
 use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
 
 use chrono::{DateTime, Utc};
+use tcms_api::live::Progress as LiveProgress;
 use tcms_api::report::{PluginInfo, ReportError, Reporter, TestResult};
 
 use crate::args::CommonArgs;
 use crate::exit;
 use crate::inputs::Input;
 use crate::output;
+use crate::progress::ProgressLine;
 
 /// How many results the engine gets at a time: bounds memory, and shows progress.
 pub(crate) const CHUNK: usize = 1000;
@@ -138,7 +141,7 @@ pub async fn report_results(
     }
     let run = reporter.run_id();
     let journal = reporter.journal_path().map(ToOwned::to_owned);
-    let mut progress = Progress::new(&program, if args.quiet { 0 } else { total });
+    let mut progress = Progress::new(&program, args, total, &reporter);
     let sent = async {
         let mut chunk = Vec::with_capacity(CHUNK);
         let mut done = 0;
@@ -147,19 +150,19 @@ pub async fn report_results(
             if chunk.len() == CHUNK {
                 reporter.report(&chunk).await?;
                 done += chunk.len();
-                progress.update(done);
+                progress.update(done, &reporter);
                 chunk.clear();
             }
         }
         reporter.report(&chunk).await?;
-        progress.update(done + chunk.len());
-        progress.end();
+        progress.update(done + chunk.len(), &reporter);
         for (path, name) in attach {
             reporter.attach_to_run(path, Some(name)).await?;
         }
         Ok::<(), ReportError>(())
     }
     .await;
+    progress.end();
     if let Err(e) = sent {
         eprintln!("{program}: error: {e}");
         if let (Some(run), Some(journal)) = (run, &journal) {
@@ -183,52 +186,58 @@ pub async fn report_results(
     }
 }
 
-/// Progress of a large report on stderr: a line that updates itself on a terminal, a plain
-/// line per thousand results elsewhere (CI logs). Silent for reports of one chunk or less.
+/// Progress of a report on stderr: on a terminal, the [`ProgressLine`] (planned vs sent,
+/// counts per status, requests in flight); elsewhere (CI logs) a plain line per thousand
+/// results, for reports of more than one chunk. Nothing with `--quiet`.
 struct Progress {
     program: String,
     total: usize,
-    terminal: bool,
-    shown: bool,
+    line: ProgressLine,
+    shared: Arc<Mutex<LiveProgress>>,
 }
 
 impl Progress {
-    fn new(program: &str, total: usize) -> Self {
-        let terminal = std::io::stderr().is_terminal() && std::env::var_os("CI").is_none();
+    fn new(program: &str, args: &CommonArgs, total: usize, reporter: &Reporter) -> Self {
+        let line = ProgressLine::new(program, args);
+        let shared = Arc::new(Mutex::new(LiveProgress::default()));
+        if let Ok(mut p) = shared.lock() {
+            p.planned = total;
+        }
+        let client = reporter.client().clone();
+        let source = Arc::clone(&shared);
+        line.follow(move || {
+            let mut p = source.lock().map(|p| p.clone()).unwrap_or_default();
+            p.in_flight = client.requests_in_flight();
+            p.requests = client.request_count();
+            p
+        });
         Self {
             program: program.to_owned(),
-            total,
-            terminal,
-            shown: false,
+            total: if args.quiet { 0 } else { total },
+            line,
+            shared,
         }
     }
 
-    fn update(&mut self, done: usize) {
-        if self.total <= CHUNK {
+    fn update(&mut self, done: usize, reporter: &Reporter) {
+        if let Ok(mut p) = self.shared.lock() {
+            p.submitted = done;
+            p.reported = done;
+            p.accepted = reporter.summary().accepted.clone();
+        }
+        if self.line.is_shown() || self.total <= CHUNK {
             return;
         }
         let percent = done * 100 / self.total.max(1);
-        let mut err = std::io::stderr().lock();
-        if self.terminal {
-            let _ = write!(
-                err,
-                "\r{}: {done}/{} results sent ({percent}%)",
-                self.program, self.total
-            );
-            let _ = err.flush();
-        } else {
-            let _ = writeln!(
-                err,
-                "{}: {done}/{} results sent ({percent}%)",
-                self.program, self.total
-            );
-        }
-        self.shown = true;
+        let _ = writeln!(
+            std::io::stderr().lock(),
+            "{}: {done}/{} results sent ({percent}%)",
+            self.program,
+            self.total
+        );
     }
 
     fn end(&mut self) {
-        if self.terminal && self.shown {
-            let _ = writeln!(std::io::stderr().lock());
-        }
+        self.line.finish();
     }
 }

@@ -11,6 +11,8 @@
 //! - [`output`]: the lines a report prints (`added:`/`reuse:`, the summary, what did not land)
 //!   and the CI outputs ([`tcms_ci`]: the Markdown job summary, GitHub step outputs and
 //!   annotations), with `--quiet`, `--color`, `--summary-md`, `--max-annotations`.
+//! - [`progress`]: the progress line on a terminal (planned vs done, counts per status,
+//!   requests in flight), for live and file reports alike.
 //! - [`command`] and [`generate`]: the full command line of a plugin, and its shell
 //!   completions and man page (the hidden `--generate WHAT`), from the same clap definition;
 //!   [`version`]: the version and commit `--version` prints.
@@ -25,6 +27,7 @@ pub mod inputs;
 mod logging;
 pub mod output;
 mod plugin;
+pub mod progress;
 pub mod version;
 
 pub use args::{ColorWhen, CommonArgs};

@@ -128,6 +128,18 @@ fn unfinished_list(names: &[String]) -> String {
     }
 }
 
+/// What a live reporter can show before a result ([`LibtestParser::live`]).
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub enum LiveEvent {
+    /// `running N tests`, or a JSON suite's `test_count`: N more tests of one binary planned.
+    Planned(usize),
+    /// `test NAME ... ` before its status (libtest prints it first with `--test-threads=1`),
+    /// or a JSON `started` event: the test runs since its attempt's `started` (when the line
+    /// was read).
+    Started(Box<TestResult>),
+}
+
 /// Results and problems of a whole input (see [`parse_str`]).
 #[derive(Debug, Clone, PartialEq)]
 pub struct Parsed {
@@ -161,6 +173,11 @@ pub fn parse_str(text: &str, now: DateTime<Utc>) -> Parsed {
     }
     let problems = parser.finish(now, &mut results);
     Parsed { results, problems }
+}
+
+/// `line` without its ANSI colour codes (what `cargo test --color always` and nextest add).
+pub fn strip_colours(line: &str) -> std::borrow::Cow<'_, str> {
+    strip_ansi(line)
 }
 
 /// How a test ended, as a result line says.
@@ -213,6 +230,8 @@ struct Section {
     panic: Option<(String, Vec<String>)>,
     /// JSON: tests started and not finished, with their start time.
     started: Vec<(String, DateTime<Utc>)>,
+    /// A failure also goes out at once, without its text ([`LibtestParser::live`]).
+    early_failures: bool,
 }
 
 impl Section {
@@ -230,7 +249,13 @@ impl Section {
             inline: HashMap::new(),
             panic: None,
             started: Vec::new(),
+            early_failures: false,
         }
+    }
+
+    fn early_failures(mut self, on: bool) -> Self {
+        self.early_failures = on;
+        self
     }
 
     fn end_capture(&mut self) {
@@ -260,6 +285,13 @@ pub struct LibtestParser {
     problems: Vec<Problem>,
     sections: usize,
     nextest: bool,
+    /// [`LibtestParser::live`].
+    live: bool,
+    /// What [`LibtestParser::take_events`] hands out next.
+    events: Vec<LiveEvent>,
+    /// The test of the last [`LiveEvent::Started`] (one line may be seen twice: unfinished,
+    /// then whole).
+    announced: Option<(Option<String>, String)>,
 }
 
 impl LibtestParser {
@@ -275,6 +307,63 @@ impl LibtestParser {
         self.default_target = Some(target.clone());
         self.target = Some(target);
         self
+    }
+
+    /// Live reading: [`LiveEvent`]s are kept for [`LibtestParser::take_events`], and a failed
+    /// test of the human format goes out twice: at once, with its status and dates only, and
+    /// with its text at its binary's `test result:` line (its `---- NAME stdout ----` section
+    /// comes just before it). Without it, a failure waits for its text.
+    pub fn live(mut self, live: bool) -> Self {
+        self.live = live;
+        self
+    }
+
+    /// The [`LiveEvent`]s since the last call, in input order (none unless
+    /// [`LibtestParser::live`]). Events of a line come before the results it completed.
+    pub fn take_events(&mut self) -> Vec<LiveEvent> {
+        std::mem::take(&mut self.events)
+    }
+
+    /// The unfinished last line of the input so far (no line break yet): libtest writes
+    /// `test NAME ... ` and the status only when the test ends (`--test-threads=1`), so the
+    /// start shows here. With [`LibtestParser::live`], gives a [`LiveEvent::Started`]; reads
+    /// nothing else (the whole line comes to [`LibtestParser::line`] later).
+    pub fn partial(&mut self, raw: &str, now: DateTime<Utc>) {
+        if !self.live {
+            return;
+        }
+        let line = strip_ansi(raw);
+        let Some(section) = self.section.as_ref() else {
+            return;
+        };
+        if section.json || section.phase != Phase::Tests {
+            return;
+        }
+        if let Some((name, rest)) = split_test_line(line.as_ref())
+            && parse_status(rest).is_none()
+        {
+            let name = name.to_owned();
+            self.announce(&name, self.line_no + 1, now);
+        }
+    }
+
+    /// A [`LiveEvent::Started`] for `name` of the open section, once.
+    fn announce(&mut self, name: &str, line: u64, now: DateTime<Utc>) {
+        if !self.live {
+            return;
+        }
+        let Some(section) = self.section.as_ref() else {
+            return;
+        };
+        let key = (section.target.clone(), name.to_owned());
+        if self.announced.as_ref() == Some(&key) {
+            return;
+        }
+        let mut attempt = Attempt::new(Outcome::Passed);
+        attempt.started = Some(now);
+        let test = result(section, name, attempt, line);
+        self.announced = Some(key);
+        self.events.push(LiveEvent::Started(Box::new(test)));
     }
 
     /// The input lines read so far.
@@ -312,7 +401,11 @@ impl LibtestParser {
         if let Some(n) = running_count(line) {
             self.close_section(now, out);
             self.sections += 1;
-            self.section = Some(Section::new(self.target.clone(), false, Some(n)));
+            self.section =
+                Some(Section::new(self.target.clone(), false, Some(n)).early_failures(self.live));
+            if self.live {
+                self.events.push(LiveEvent::Planned(n));
+            }
             return;
         }
         if self.section.is_none() {
@@ -404,6 +497,8 @@ impl LibtestParser {
                         line: self.line_no,
                         lines,
                     });
+                    let name = name.to_owned();
+                    self.announce(&name, self.line_no, now);
                 }
             }
             return;
@@ -446,11 +541,11 @@ impl LibtestParser {
             ("suite", Some("started")) => {
                 self.close_section(now, out);
                 self.sections += 1;
-                self.section = Some(Section::new(
-                    self.target.clone(),
-                    true,
-                    event.test_count.map(|n| n as usize),
-                ));
+                let count = event.test_count.map(|n| n as usize);
+                self.section = Some(Section::new(self.target.clone(), true, count));
+                if let (true, Some(n)) = (self.live, count) {
+                    self.events.push(LiveEvent::Planned(n));
+                }
             }
             ("suite", Some(_)) => {
                 let counted = [event.passed, event.failed, event.ignored, event.measured]
@@ -470,6 +565,8 @@ impl LibtestParser {
                 let status = match kind {
                     "started" => {
                         section.started.push((name.to_owned(), now));
+                        let name = name.to_owned();
+                        self.announce(&name, line, now);
                         return;
                     }
                     "ok" => Status::Ok,
@@ -729,7 +826,13 @@ fn finish_test(
             } else {
                 // Held until the binary's `test result:` line: its `---- NAME stdout ----`
                 // section comes before it. What was printed inline is kept in `details`, the
-                // test name in `origin.class`.
+                // test name in `origin.class`. Live, its status goes out now.
+                if section.early_failures {
+                    let mut early = attempt.clone();
+                    early.message = None;
+                    early.details = None;
+                    out.push(result(section, name, early, line));
+                }
                 attempt.details = text;
                 let mut r = result(section, name, attempt, line);
                 r.origin.class = Some(name.to_owned());

@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use chrono::{TimeZone, Utc};
 use tcms_api::report::{Outcome, TestResult};
-use tcms_cargo_test::libtest::{LibtestParser, Parsed, ProblemKind, parse_str};
+use tcms_cargo_test::libtest::{LibtestParser, LiveEvent, Parsed, ProblemKind, parse_str};
 
 fn now() -> chrono::DateTime<Utc> {
     Utc.with_ymd_and_hms(2026, 1, 2, 3, 4, 5).unwrap()
@@ -623,4 +623,98 @@ fn every_cut_of_every_fixture_parses_and_keeps_what_came_before() {
             }
         }
     }
+}
+
+/// Live: `running N tests` plans N, `test NAME ... ` before its status (one thread, the
+/// line still unfinished) starts the test, a failure goes out at once without its text and
+/// again with it at its binary's end; none of it without `live`.
+#[test]
+fn live_events_planned_started_and_early_failures() {
+    let mut parser = LibtestParser::new().live(true);
+    let mut out = Vec::new();
+    for line in [
+        "     Running tests/it.rs (target/debug/deps/it-0ddca08fee548bda)",
+        "",
+        "running 3 tests",
+    ] {
+        parser.line(line, now(), &mut out);
+    }
+    assert!(out.is_empty());
+    assert_eq!(parser.take_events(), vec![LiveEvent::Planned(3)]);
+    // The unfinished line, seen twice as more of it arrives: one start.
+    parser.partial("test slow ", now());
+    parser.partial("test slow ... ", now());
+    parser.partial("test slow ... ", now());
+    let events = parser.take_events();
+    assert_eq!(events.len(), 1, "{events:?}");
+    let LiveEvent::Started(started) = &events[0] else {
+        panic!("{events:?}")
+    };
+    assert_eq!(started.name, "it::slow");
+    assert_eq!(started.started(), Some(now()));
+    parser.line("test slow ... ok", now(), &mut out);
+    assert!(parser.take_events().is_empty());
+    assert_eq!(
+        out.drain(..).map(|r| r.name).collect::<Vec<_>>(),
+        ["it::slow"]
+    );
+    parser.partial("test bad ... ", now());
+    parser.line("test bad ... FAILED", now(), &mut out);
+    assert_eq!(parser.take_events().len(), 1);
+    let early: Vec<TestResult> = std::mem::take(&mut out);
+    assert_eq!(early.len(), 1, "the failure at once: {early:?}");
+    assert_eq!(early[0].name, "it::bad");
+    assert_eq!(early[0].last_attempt().outcome, Outcome::Failed);
+    assert_eq!(early[0].last_attempt().details, None);
+    for line in [
+        "test third ... ok",
+        "",
+        "failures:",
+        "",
+        "---- bad stdout ----",
+        "thread 'bad' panicked at tests/it.rs:9:5:",
+        "boom",
+        "",
+        "failures:",
+        "    bad",
+        "",
+        "test result: FAILED. 2 passed; 1 failed; 0 ignored; 0 measured; 0 filtered out; finished in 0.00s",
+    ] {
+        parser.line(line, now(), &mut out);
+    }
+    let names: Vec<&str> = out.iter().map(|r| r.name.as_str()).collect();
+    assert_eq!(names, ["it::third", "it::bad"]);
+    assert!(
+        out[1]
+            .last_attempt()
+            .details
+            .as_deref()
+            .unwrap_or("")
+            .contains("boom"),
+        "{:?}",
+        out[1]
+    );
+    assert!(parser.finish(now(), &mut out).is_empty());
+
+    // Not live: no events, failures once.
+    let mut quiet = LibtestParser::new();
+    quiet.line("running 1 test", now(), &mut out);
+    quiet.partial("test bad ... ", now());
+    assert!(quiet.take_events().is_empty());
+    let parsed = parse("plain.txt");
+    let live = {
+        let mut parser = LibtestParser::new().live(true);
+        let mut results = Vec::new();
+        for line in fixture("plain.txt").lines() {
+            parser.line(line, now(), &mut results);
+        }
+        assert!(parser.finish(now(), &mut results).is_empty());
+        results
+    };
+    let failed = parsed
+        .results
+        .iter()
+        .filter(|r| r.last_attempt().outcome == Outcome::Failed)
+        .count();
+    assert_eq!(live.len(), parsed.results.len() + failed);
 }

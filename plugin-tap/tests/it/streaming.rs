@@ -332,3 +332,55 @@ fn empty_input() {
     assert_eq!(summary.planned(), None);
     assert!(!summary.is_complete());
 }
+
+/// `--live`: a line that is not TAP (the next test's output) completes the test point before
+/// it; its YAML block and `#` lines still belong to it; the planned count is known at the
+/// plan line.
+#[test]
+fn live_a_non_tap_line_completes_the_pending_result() {
+    let mut options = Options::default();
+    options.live = true;
+    let mut p = Parser::with_options("t/x.t", options);
+    assert_eq!(p.planned(), None);
+    assert!(p.push_line("1..3").is_none());
+    assert_eq!(p.planned(), Some(3));
+    assert!(p.push_line("not ok 1 - first").is_none());
+    assert!(p.push_line("  ---").is_none());
+    assert!(p.push_line("  message: boom").is_none());
+    assert!(p.push_line("  ...").is_none());
+    assert!(p.push_line("# more about first").is_none());
+    let first = p
+        .push_line("starting the database")
+        .expect("the next test's output completes it");
+    assert_eq!(first.name, "first");
+    assert_eq!(first.attempts()[0].message.as_deref(), Some("boom"));
+    assert!(
+        first.attempts()[0]
+            .details
+            .as_deref()
+            .unwrap_or("")
+            .contains("more about first")
+    );
+    assert!(!p.has_pending());
+    assert!(p.push_line("more output").is_none());
+    assert!(p.push_line("ok 2 - second {").is_none());
+    assert!(p.push_line("    ok 1 - inner").is_none());
+    assert!(
+        p.push_line("output inside a buffered subtest").is_none(),
+        "a buffered subtest waits for its brace"
+    );
+    assert!(p.push_line("}").is_none());
+    assert_eq!(p.push_line("ok 3 - third").unwrap().name, "second");
+    assert_eq!(p.finish().unwrap().name, "third");
+    assert!(p.summary().is_complete());
+
+    // Without `live`, the output waits for the next test point (files).
+    let mut files = Parser::new("t/x.t");
+    assert!(files.push_line("ok 1 - first").is_none());
+    assert!(files.push_line("starting the database").is_none());
+    assert_eq!(files.push_line("ok 2").unwrap().name, "first");
+    assert!(files.push_line("1..2").is_some());
+    assert!(files.push_line("TAP version 13").is_none());
+    assert!(files.push_line("1..4").is_none());
+    assert_eq!(files.planned(), Some(6), "the plans of every document");
+}

@@ -118,3 +118,117 @@ fn planned_running_slow_and_interrupted() {
         assert_eq!(report.latencies.len(), 1);
     }
 }
+
+fn run_notes(kiwi: &Kiwi) -> String {
+    kiwi.db()
+        .runs
+        .first()
+        .map(|r| r.notes.clone())
+        .unwrap_or_default()
+}
+
+fn wait_for_notes(kiwi: &Kiwi, want: &str) {
+    for _ in 0..100 {
+        if run_notes(kiwi).contains(want) {
+            return;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    panic!("{want:?} not in the notes: {:?}", run_notes(kiwi));
+}
+
+/// Notes and planned counts are written as they happen; a name reported twice (a failure,
+/// then its details) counts once; a lone result after a quiet time does not wait for the
+/// batch interval; a running test that was never planned by name is marked when interrupted.
+#[test]
+fn notes_counts_quiet_results_and_unplanned_running_tests() {
+    for version in ["12.4", "16.2"] {
+        let runtime = tokio::runtime::Runtime::new().unwrap();
+        let fake = runtime.block_on(FakeKiwi::builder().version(version).start());
+        let kiwi = Kiwi::install(&fake);
+        kiwi.db()
+            .call("Classification.create", serde_json::json!([{"name": "C"}]))
+            .unwrap();
+        let client = fake.client().unwrap();
+        let interval = Duration::from_secs(2);
+        let options = LiveOptions::new(
+            PluginInfo::new("live-test", "0.1.0", "[live]"),
+            Options::new().concurrent_wait(Duration::from_millis(100)),
+        )
+        .with_client(client, settings())
+        .eager(true)
+        .batches(50, interval)
+        .slow_after(None);
+        let live = LiveReporter::spawn(options);
+        let sink = live.sink().unwrap();
+        let began = std::time::Instant::now();
+        sink.planned(3);
+        wait_for_notes(&kiwi, "progress: 0 of 3 planned test(s) reported");
+        assert!(
+            began.elapsed() < interval,
+            "the first batch goes out at once"
+        );
+        // Quiet for longer than the interval: the next one goes out at once too.
+        std::thread::sleep(interval);
+        sink.note("Bail out! no database");
+        let noted = std::time::Instant::now();
+        wait_for_notes(&kiwi, "Bail out! no database");
+        assert!(noted.elapsed() < interval / 2, "{:?}", noted.elapsed());
+        std::thread::sleep(interval);
+        let mut bare = Attempt::new(Outcome::Failed);
+        bare.message = None;
+        sink.send(TestResult::new("t.x", bare));
+        let mut full = Attempt::new(Outcome::Failed);
+        full.message = Some("boom".into());
+        full.details = Some("the details".into());
+        sink.send(TestResult::new("t.x", full));
+        wait_for(&kiwi, &[("t.x", "FAILED")]);
+        wait_for_notes(&kiwi, "progress: 1 of 3 planned test(s) reported");
+        sink.started(named("t.y"));
+        wait_for(&kiwi, &[("t.x", "FAILED"), ("t.y", "RUNNING")]);
+        sink.interrupt("SIGINT");
+        let report = live.finish(Some(Duration::from_secs(10)));
+        drop(sink);
+        assert!(report.interrupted, "{report:?}");
+        assert!(report.errors.is_empty(), "{report:?}");
+        // The status sent ahead and its text: one result when they went in one batch.
+        assert!(
+            (1..=2).contains(&report.latencies.len()),
+            "{:?}",
+            report.latencies
+        );
+        assert!(
+            report.latencies.iter().all(|l| *l < interval),
+            "a result after a quiet time is not held for the interval: {:?}",
+            report.latencies
+        );
+        assert_eq!(
+            statuses(&kiwi),
+            [
+                ("t.x".to_owned(), "FAILED".to_owned()),
+                ("t.y".to_owned(), "ERROR".to_owned()),
+            ],
+            "{version}"
+        );
+        let notes = run_notes(&kiwi);
+        assert!(notes.contains("Bail out! no database"), "{notes}");
+        assert!(
+            notes.contains("interrupted (SIGINT): 1 test(s) did not run to the end"),
+            "{notes}"
+        );
+        assert!(notes.contains("1 of 3 planned test(s) reported"), "{notes}");
+        assert!(!notes.contains("progress:"), "{notes}");
+        let db = kiwi.db();
+        let comments: Vec<&str> = db.comments.iter().map(|c| c.text.as_str()).collect();
+        assert_eq!(comments.len(), 2, "{comments:?}");
+        assert!(comments[0].contains("the details"), "{comments:?}");
+        assert!(
+            !comments[0].contains("[result"),
+            "the status sent ahead and its text are one result: {comments:?}"
+        );
+        assert!(
+            comments[1].contains("interrupted while running"),
+            "{comments:?}"
+        );
+    }
+}

@@ -20,19 +20,30 @@ use clap::Parser;
 use tcms_api::report::PluginInfo;
 use tcms_cargo_test::libtest::{LibtestParser, Problem};
 use tcms_cargo_test::live::{LiveOptions, LiveReport, LiveReporter};
+use tcms_cli::progress::ProgressLine;
 use tcms_cli::{CliError, CommonArgs, Plugin, exit, output};
+
+/// The program's name in messages.
+pub(crate) const PROGRAM: &str = "tcms-cargo-test";
 
 const AFTER_HELP: &str = "\
 Examples:
-  cargo test --no-fail-fast 2>&1 | tcms-cargo-test
+  cargo test --no-fail-fast 2>&1 | tcms-cargo-test --live
   tcms-cargo-test -- cargo test --workspace --no-fail-fast
+  tcms-cargo-test -- cargo test -- --test-threads=1     # RUNNING while each test runs
   tcms-cargo-test -- cargo nextest run --no-fail-fast
   tcms-cargo-test saved-cargo-test-output.log
 
 Cases are named <target>::<test name>: the target is the test binary's name without Cargo's
 hash suffix (tests/it.rs is `it`, the unit tests of crate my-crate are `my_crate`, doc-tests
 of my-crate are `my_crate` too). Output of `cargo test -q` has no test names: run without -q.
-With `-- cargo nextest run`, nextest's JUnit report is read: ignored tests are not in it.
+Live (`-- cargo test`, or `--live` on a pipe): `running N tests` adds N to the planned count
+in the run's notes, a failure lands at once (its text at its binary's end), and with
+`--test-threads=1` (libtest prints `test NAME ... ` before the test runs) the running test
+is RUNNING in Kiwi TCMS until its result.
+With `-- cargo nextest run`, nextest's status lines are read as they come (`Starting N tests`:
+the planned count; `PASS`/`FAIL`/...: the status), then its JUnit report gives the text of
+each result: ignored tests are not in it.
 With `-- COMMAND`, the exit status is the command's when it failed (so CI fails when tests
 fail), else this program's. TCMS_REPORT is removed from the command's environment, so tests
 using the tcms_cargo_test harness do not report a second time.";
@@ -57,6 +68,12 @@ struct Cli {
     /// to write.
     #[arg(long, value_name = "FILE")]
     junit: Option<PathBuf>,
+
+    /// Standard input is a running `cargo test` (`cargo test 2>&1 | tcms-cargo-test --live`):
+    /// planned counts per test binary, RUNNING tests (`--test-threads=1`) and failures as they
+    /// happen, as with `-- cargo test`.
+    #[arg(long, conflicts_with = "files")]
+    live: bool,
 
     /// Saved `cargo test` output to read instead of standard input (`-` is standard input).
     #[arg(value_name = "FILE", conflicts_with = "command")]
@@ -95,25 +112,33 @@ fn run(cli: Cli) -> anyhow::Result<u8> {
     run_libtest_command(&cli)
 }
 
-fn parser(cli: &Cli) -> LibtestParser {
+fn parser(cli: &Cli, live: bool) -> LibtestParser {
+    let parser = LibtestParser::new().live(live);
     match &cli.target {
-        Some(t) => LibtestParser::new().with_default_target(t),
-        None => LibtestParser::new(),
+        Some(t) => parser.with_default_target(t),
+        None => parser,
     }
 }
 
-fn live(common: &CommonArgs) -> LiveReporter {
+/// The live reporter, shown on `progress`. The run is created with the first test that
+/// starts or ends (a build that fails creates nothing).
+pub(crate) fn live(common: &CommonArgs, progress: &ProgressLine) -> LiveReporter {
     let args = common.clone();
-    LiveReporter::spawn(
+    let shown = progress.clone();
+    let reporter = LiveReporter::spawn(
         LiveOptions::new(tcms_cargo_test::plugin_info(), common.options(None))
-            .on_start(move |reporter| output::records(reporter, &args)),
-    )
+            .on_start(move |reporter| shown.suspend(|| output::records(reporter, &args))),
+    );
+    let handle = reporter.progress();
+    progress.follow(move || handle.get());
+    reporter
 }
 
 /// Standard input, or the files given: parsed and reported as they are read.
 fn read_inputs(cli: &Cli) -> anyhow::Result<u8> {
-    let mut parser = parser(cli);
-    let mut live = live(&cli.common);
+    let mut parser = parser(cli, cli.live);
+    let progress = ProgressLine::new(PROGRAM, &cli.common);
+    let mut live = live(&cli.common, &progress);
     let mut read_error = false;
     let stdin_only = cli.files.is_empty();
     let inputs: Vec<PathBuf> = if stdin_only {
@@ -124,23 +149,27 @@ fn read_inputs(cli: &Cli) -> anyhow::Result<u8> {
     for input in &inputs {
         let result = if input.as_os_str() == "-" {
             if std::io::stdin().is_terminal() {
-                eprintln!(
-                    "tcms-cargo-test: reading `cargo test` output from the terminal (end with \
-                     Ctrl-D); usually: cargo test 2>&1 | tcms-cargo-test"
-                );
+                progress.suspend(|| {
+                    eprintln!(
+                        "tcms-cargo-test: reading `cargo test` output from the terminal (end \
+                         with Ctrl-D); usually: cargo test 2>&1 | tcms-cargo-test --live"
+                    );
+                });
             }
-            stream::pump(std::io::stdin().lock(), stdin_only, &mut parser, &mut live)
+            let stdin = std::io::stdin().lock();
+            stream::pump(stdin, stdin_only, &mut parser, &mut live, &progress)
         } else {
             std::fs::File::open(input)
-                .and_then(|file| stream::pump(file, false, &mut parser, &mut live))
+                .and_then(|file| stream::pump(file, false, &mut parser, &mut live, &progress))
         };
         if let Err(e) = result {
-            eprintln!("tcms-cargo-test: cannot read {}: {e}", input.display());
+            progress.suspend(|| eprintln!("tcms-cargo-test: cannot read {}: {e}", input.display()));
             read_error = true;
         }
     }
     let problems = stream::finish(parser, &mut live);
     let report = live.finish(None);
+    progress.finish();
     Ok(conclude(&problems, &report, read_error, &cli.common))
 }
 
@@ -158,18 +187,21 @@ fn run_libtest_command(cli: &Cli) -> anyhow::Result<u8> {
         .with_context(|| format!("cannot run {:?}", cli.command[0]))?;
     // The command's copies of the pipe's writing end must be gone for the read to end.
     drop(command);
-    let mut parser = parser(cli);
-    let mut live = live(&cli.common);
-    let read_error = match stream::pump(reader, true, &mut parser, &mut live) {
+    let mut parser = parser(cli, true);
+    let progress = ProgressLine::new(PROGRAM, &cli.common);
+    let mut live = live(&cli.common, &progress);
+    let read_error = match stream::pump(reader, true, &mut parser, &mut live, &progress) {
         Ok(()) => false,
         Err(e) => {
-            eprintln!("tcms-cargo-test: cannot read the command's output: {e}");
+            progress
+                .suspend(|| eprintln!("tcms-cargo-test: cannot read the command's output: {e}"));
             true
         }
     };
     let status = child.wait().context("cannot wait for the command")?;
     let problems = stream::finish(parser, &mut live);
     let report = live.finish(None);
+    progress.finish();
     let ours = conclude(&problems, &report, read_error, &cli.common);
     Ok(match stream::exit_status_code(status) {
         0 => ours,

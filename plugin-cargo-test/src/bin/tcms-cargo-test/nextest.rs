@@ -4,17 +4,24 @@
 //! the project's own `.config/nextest.toml` in priority) that sets its store directory to a
 //! temporary directory and turns the JUnit report on, so the report is found there whatever
 //! the profile; a project that configures its own JUnit path still writes into that
-//! directory. Its output goes straight to the terminal. nextest leaves ignored tests out of
-//! its report, so they are not reported.
+//! directory. Its stdout goes straight to the terminal; its stderr, where it writes a line per
+//! test as the test ends, is copied and read as it comes ([`tcms_cargo_test::nextest`]): the
+//! planned count and the statuses land live, the JUnit report then adds each result's text.
+//! nextest leaves ignored tests out of its report, so they are not reported.
 
 use std::ffi::{OsStr, OsString};
+use std::io::Read;
 use std::path::{Path, PathBuf};
-use std::process::Command;
+use std::process::{Command, Stdio};
 
 use anyhow::Context as _;
+use chrono::Utc;
 use tcms_api::report::TestResult;
+use tcms_cargo_test::live::LiveReporter;
 use tcms_cargo_test::naming::{case_name, target_of_nextest_binary_id};
-use tcms_cli::{CommonArgs, exit};
+use tcms_cargo_test::nextest::{NextestLine, status_line};
+use tcms_cli::progress::ProgressLine;
+use tcms_cli::{CommonArgs, exit, output};
 use tcms_junit_xml::{JunitParser, SummaryTemplate};
 
 use crate::stream::exit_status_code;
@@ -94,44 +101,113 @@ pub(crate) fn run(
     .with_context(|| format!("cannot write {}", config.display()))?;
     let config = std::path::absolute(&config).context("temporary directory")?;
     let full = with_tool_config(command, &config)?;
-    let status = Command::new(&full[0])
+    let mut child = Command::new(&full[0])
         .args(&full[1..])
         .env_remove(tcms_api::env::EnvVars::TCMS_REPORT)
-        .status()
+        .stderr(Stdio::piped())
+        .spawn()
         .with_context(|| format!("cannot run {:?}", full[0]))?;
+    let progress = ProgressLine::new(crate::PROGRAM, common);
+    let mut live = crate::live(common, &progress);
+    // nextest's status lines (on its stderr) as they come: copied, and read.
+    let read_error = match child.stderr.take() {
+        Some(stderr) => follow(stderr, &mut live, &progress).err(),
+        None => None,
+    };
+    let status = child.wait().context("cannot wait for the command")?;
     let code = exit_status_code(status);
+    if let Some(e) = read_error {
+        progress.suspend(|| eprintln!("tcms-cargo-test: cannot read nextest's output: {e}"));
+    }
 
     let report = match junit {
         Some(path) => Some(path.to_owned()),
         None => find_report(&store),
     };
-    let Some(report) = report else {
-        eprintln!(
-            "tcms-cargo-test: nextest wrote no JUnit report{}",
+    let results = match &report {
+        None => Err(format!(
+            "nextest wrote no JUnit report{}",
             if code == 0 {
                 ""
             } else {
                 " (did the build fail?)"
             }
-        );
-        return Ok(if code == 0 { exit::INPUT } else { code });
+        )),
+        Some(report) => read_report(report).map_err(|e| format!("{e:#}")),
     };
-    let results = match read_report(&report) {
-        Ok(results) => results,
-        Err(e) => {
-            eprintln!("tcms-cargo-test: {e:#}");
-            return Ok(if code == 0 { exit::INPUT } else { code });
+    let input_error = match results {
+        Ok(results) => {
+            for result in results {
+                live.submit(result);
+            }
+            if let (Some(report), true) = (&report, common.attach_report) {
+                live.attach_to_run(report.clone(), "nextest-junit.xml");
+            }
+            None
         }
+        Err(e) => Some(e),
     };
-    let ours = if results.is_empty() {
-        if !common.quiet {
+    let landed = live.finish(None);
+    progress.finish();
+    if let Some(summary) = &landed.summary {
+        output::finished(summary, landed.journal.as_deref(), crate::PROGRAM, common);
+    }
+    for error in &landed.errors {
+        eprintln!("tcms-cargo-test: {error}");
+    }
+    let ours = if let Some(e) = input_error {
+        eprintln!("tcms-cargo-test: {e}");
+        exit::INPUT
+    } else if !landed.is_complete() {
+        exit::FAILURE
+    } else {
+        if landed.is_empty() && !common.quiet {
             eprintln!("tcms-cargo-test: no test results to report");
         }
         exit::OK
-    } else {
-        report_results(results, common, &report)?
     };
     Ok(if code == 0 { ours } else { code })
+}
+
+/// Copies nextest's stderr to ours as it comes (past the progress line) and hands what its
+/// status lines say to the live reporter, until the `Summary` line.
+fn follow(
+    mut stderr: impl Read,
+    live: &mut LiveReporter,
+    progress: &ProgressLine,
+) -> std::io::Result<()> {
+    let mut buf = vec![0u8; 64 * 1024];
+    let mut line: Vec<u8> = Vec::new();
+    let mut summary = false;
+    let mut copy = true;
+    loop {
+        let n = match stderr.read(&mut buf) {
+            Ok(0) => return Ok(()),
+            Ok(n) => n,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(e),
+        };
+        let chunk = &buf[..n];
+        if copy && progress.write_stderr(chunk).is_err() {
+            copy = false;
+        }
+        let mut rest = chunk;
+        while let Some(i) = rest.iter().position(|&b| b == b'\n') {
+            line.extend_from_slice(&rest[..i]);
+            if !summary {
+                match status_line(&String::from_utf8_lossy(&line), Utc::now()) {
+                    Some(NextestLine::Starting(n)) => live.planned(n),
+                    Some(NextestLine::Running(test)) => live.started(*test),
+                    Some(NextestLine::Finished(result)) => live.submit(*result),
+                    Some(NextestLine::Summary) => summary = true,
+                    _ => {}
+                }
+            }
+            line.clear();
+            rest = &rest[i + 1..];
+        }
+        line.extend_from_slice(rest);
+    }
 }
 
 /// `<store>/<profile>/<file>.xml`, the newest if several.
@@ -175,24 +251,6 @@ fn read_report(path: &Path) -> anyhow::Result<Vec<TestResult>> {
         results.push(result);
     }
     Ok(results)
-}
-
-fn report_results(
-    results: Vec<TestResult>,
-    common: &CommonArgs,
-    report: &Path,
-) -> anyhow::Result<u8> {
-    let started = results.iter().filter_map(TestResult::started).min();
-    let total = results.len();
-    let plugin = tcms_cargo_test::plugin_info();
-    let attach: Vec<(PathBuf, String)> = if common.attach_report {
-        vec![(report.to_owned(), "nextest-junit.xml".to_owned())]
-    } else {
-        Vec::new()
-    };
-    Ok(tcms_cli::block_on(tcms_cli::report_results(
-        plugin, common, started, results, None, total, &attach,
-    ))?)
 }
 
 #[cfg(test)]

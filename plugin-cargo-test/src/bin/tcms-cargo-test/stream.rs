@@ -1,22 +1,25 @@
 //! Reading output as it comes: copied to standard output, split into lines for the parser,
-//! results handed to the live reporter.
+//! results (and, live, planned counts and started tests) handed to the live reporter.
 
-use std::io::{self, Read, Write};
+use std::io::{self, Read};
 use std::process::ExitStatus;
 
 use chrono::Utc;
-use tcms_cargo_test::libtest::{LibtestParser, Problem};
+use tcms_cargo_test::libtest::{LibtestParser, LiveEvent, Problem};
 use tcms_cargo_test::live::LiveReporter;
+use tcms_cli::progress::ProgressLine;
 
 /// Reads `reader` to its end; with `echo`, every chunk is written to standard output as soon
-/// as it is read (a closed standard output stops the copy, not the reading).
+/// as it is read (a closed standard output stops the copy, not the reading), past the
+/// `progress` line.
 pub(crate) fn pump(
     mut reader: impl Read,
     echo: bool,
     parser: &mut LibtestParser,
     live: &mut LiveReporter,
+    progress: &ProgressLine,
 ) -> io::Result<()> {
-    let mut stdout = echo.then(io::stdout);
+    let mut echo = echo;
     let mut buf = vec![0u8; 64 * 1024];
     let mut line: Vec<u8> = Vec::new();
     let mut results = Vec::new();
@@ -28,32 +31,47 @@ pub(crate) fn pump(
             Err(e) => break Err(e),
         };
         let chunk = &buf[..n];
-        if let Some(out) = stdout.as_mut() {
-            let mut lock = out.lock();
-            if lock.write_all(chunk).and_then(|()| lock.flush()).is_err() {
-                drop(lock);
-                stdout = None;
-            }
+        if echo && progress.write_stdout(chunk).is_err() {
+            echo = false;
         }
         let mut rest = chunk;
         while let Some(i) = rest.iter().position(|&b| b == b'\n') {
             line.extend_from_slice(&rest[..i]);
             parser.line(&String::from_utf8_lossy(&line), Utc::now(), &mut results);
+            hand_over(parser, &mut results, live);
             line.clear();
             rest = &rest[i + 1..];
         }
         line.extend_from_slice(rest);
-        for result in results.drain(..) {
-            live.submit(result);
+        if !line.is_empty() {
+            // `test NAME ... ` waits for its status on the same line: the test runs now.
+            parser.partial(&String::from_utf8_lossy(&line), Utc::now());
+            hand_over(parser, &mut results, live);
         }
     };
     if !line.is_empty() {
         parser.line(&String::from_utf8_lossy(&line), Utc::now(), &mut results);
-        for result in results.drain(..) {
-            live.submit(result);
-        }
+        hand_over(parser, &mut results, live);
     }
     outcome
+}
+
+/// What the parser has for the reporter: its events first, then the results.
+fn hand_over(
+    parser: &mut LibtestParser,
+    results: &mut Vec<tcms_api::report::TestResult>,
+    live: &mut LiveReporter,
+) {
+    for event in parser.take_events() {
+        match event {
+            LiveEvent::Planned(n) => live.planned(n),
+            LiveEvent::Started(test) => live.started(*test),
+            _ => {}
+        }
+    }
+    for result in results.drain(..) {
+        live.submit(result);
+    }
 }
 
 /// Ends the parse: what the end of the input settles goes to the reporter, and why the test
