@@ -5,7 +5,7 @@ use std::io::BufRead;
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::mpsc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use tcms_api::live::{LiveOptions, LiveReporter};
 use tcms_api::report::{PluginInfo, TestResult};
@@ -276,13 +276,15 @@ fn live(args: &Args) -> u8 {
     let mut bail_noted = false;
     // The pending result could not be flushed (an open YAML block): wait for the next line.
     let mut waiting = false;
+    // When the line of the pending result was read: its latency counts from there.
+    let mut seen: Option<Instant> = None;
     loop {
         let next = if parser.has_pending() && !waiting {
             match lines.recv_timeout(QUIET) {
                 Ok(next) => next,
                 Err(mpsc::RecvTimeoutError::Timeout) => {
                     match parser.flush() {
-                        Some(result) => reporter.submit(result),
+                        Some(result) => submit(&mut reporter, result, seen.take()),
                         None => waiting = true,
                     }
                     continue;
@@ -296,9 +298,13 @@ fn live(args: &Args) -> u8 {
             }
         };
         waiting = false;
-        if let Some(e) = handle_line(next, &mut parser, &mut reporter) {
+        let read_at = next.as_ref().map_or_else(|_| Instant::now(), |(_, at)| *at);
+        if let Some(e) = handle_line(next, &mut parser, &mut reporter, &mut seen) {
             input_error = Some(e);
             break;
+        }
+        if parser.has_pending() && seen.is_none() {
+            seen = Some(read_at);
         }
         if let Some(now) = parser.planned()
             && now > planned
@@ -312,7 +318,7 @@ fn live(args: &Args) -> u8 {
         }
     }
     if let Some(result) = parser.finish() {
-        reporter.submit(result);
+        submit(&mut reporter, result, seen.take());
     }
     let summary = parser.summary();
     if let Some(warning) = ignored_warning(&summary)
@@ -365,17 +371,19 @@ fn bail_note(source: &str, reason: &str) -> String {
         .to_owned()
 }
 
-/// One line (or the reading error) into the parser; the result it completed to the reporter.
-/// Returns the input error, if any.
+/// One line (or the reading error) into the parser; the result it completed to the reporter,
+/// its latency counted from when its own line was read (`seen`, taken). Returns the input
+/// error, if any.
 fn handle_line(
-    next: Result<Vec<u8>, String>,
+    next: Result<(Vec<u8>, Instant), String>,
     parser: &mut Parser,
     reporter: &mut LiveReporter,
+    seen: &mut Option<Instant>,
 ) -> Option<String> {
     match next {
-        Ok(line) => match parser.push_bytes(&line) {
+        Ok((line, _)) => match parser.push_bytes(&line) {
             Ok(Some(result)) => {
-                reporter.submit(result);
+                submit(reporter, result, seen.take());
                 None
             }
             Ok(None) => None,
@@ -385,12 +393,17 @@ fn handle_line(
     }
 }
 
+/// Hands a result over, its latency counted from `seen` (else from now).
+fn submit(reporter: &mut LiveReporter, result: TestResult, seen: Option<Instant>) {
+    reporter.submit_seen(result, seen.unwrap_or_else(Instant::now));
+}
+
 /// Reads standard input line by line on a thread of its own (so that the reader notices a
 /// quiet input), copying each line to stdout first with `tee`.
 fn read_lines(
     tee: bool,
     progress: ProgressLine,
-) -> std::io::Result<mpsc::Receiver<Result<Vec<u8>, String>>> {
+) -> std::io::Result<mpsc::Receiver<Result<(Vec<u8>, Instant), String>>> {
     let (tx, rx) = mpsc::channel();
     std::thread::Builder::new()
         .name("tcms-tap-stdin".into())
@@ -403,11 +416,12 @@ fn read_lines(
                 match input.read_until(b'\n', &mut line) {
                     Ok(0) => break,
                     Ok(_) => {
+                        let at = Instant::now();
                         // A closed stdout stops the copy, not the reading.
                         if tee && progress.write_stdout(&line).is_err() {
                             tee = false;
                         }
-                        if tx.send(Ok(line)).is_err() {
+                        if tx.send(Ok((line, at))).is_err() {
                             break;
                         }
                     }

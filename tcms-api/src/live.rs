@@ -20,7 +20,7 @@
 //! ```
 
 use std::any::Any;
-use std::fmt;
+use std::fmt::{self, Write as _};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::mpsc as std_mpsc;
 use std::sync::{Arc, Mutex, OnceLock};
@@ -227,6 +227,21 @@ impl LiveReport {
             && self.summary.as_ref().is_none_or(Summary::is_complete)
     }
 
+    /// How long results and RUNNING marks took to land (median, p95, max), one line for `-v`;
+    /// `None` when nothing was sent.
+    pub fn latency_line(&self) -> Option<String> {
+        let results = Latencies::of(&self.latencies)?;
+        let mut line = format!("live: {} result(s) in Kiwi {results}", self.latencies.len());
+        if let Some(running) = Latencies::of(&self.running_latencies) {
+            let _ = write!(
+                line,
+                "; {} RUNNING mark(s) {running}",
+                self.running_latencies.len()
+            );
+        }
+        Some(line)
+    }
+
     /// True when nothing was handed over and nothing was created.
     pub fn is_empty(&self) -> bool {
         self.submitted == 0 && self.summary.is_none() && self.errors.is_empty()
@@ -255,9 +270,16 @@ pub struct Sink {
 impl Sink {
     /// Queues a result.
     pub fn send(&self, result: TestResult) {
+        self.send_seen(result, std::time::Instant::now());
+    }
+
+    /// Queues a result whose latency counts from `seen` (when its line was read, say) rather
+    /// than from now.
+    pub fn send_seen(&self, result: TestResult, seen: std::time::Instant) {
         self.count.fetch_add(1, Ordering::Relaxed);
         // A closed channel (the thread ended early) shows in the thread's report.
-        let _ = self.tx.send(Msg::Result(Box::new(result), Instant::now()));
+        let seen = Instant::from_std(seen);
+        let _ = self.tx.send(Msg::Result(Box::new(result), seen));
     }
 
     /// Announces the tests that will run: they go into the run as IDLE (only their names
@@ -288,6 +310,47 @@ impl Sink {
     /// with [`LiveReporter::finish`] (which then needs no [`Sink`] to be dropped first).
     pub fn interrupt(&self, reason: impl Into<String>) {
         let _ = self.tx.send(Msg::Interrupt(reason.into()));
+    }
+}
+
+/// Median, 95th percentile and maximum of a list of latencies.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Latencies {
+    /// Half of the list took at most this.
+    pub median: Duration,
+    /// 95 % of the list took at most this.
+    pub p95: Duration,
+    /// The longest.
+    pub max: Duration,
+}
+
+impl Latencies {
+    /// The figures of `list` (nearest rank); `None` for an empty list.
+    pub fn of(list: &[Duration]) -> Option<Self> {
+        if list.is_empty() {
+            return None;
+        }
+        let mut sorted = list.to_vec();
+        sorted.sort_unstable();
+        let rank = |p: usize| sorted[(sorted.len() * p).div_ceil(100).max(1) - 1];
+        Some(Self {
+            median: rank(50),
+            p95: rank(95),
+            max: rank(100),
+        })
+    }
+}
+
+impl fmt::Display for Latencies {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let ms = |d: Duration| d.as_millis();
+        write!(
+            f,
+            "after median {} ms, p95 {} ms, max {} ms",
+            ms(self.median),
+            ms(self.p95),
+            ms(self.max)
+        )
     }
 }
 
@@ -353,8 +416,14 @@ impl LiveReporter {
 
     /// Queues a result; never waits.
     pub fn submit(&mut self, result: TestResult) {
+        self.submit_seen(result, std::time::Instant::now());
+    }
+
+    /// Queues a result whose latency ([`LiveReport::latencies`]) counts from `seen`: when the
+    /// input that made it was read, for a result completed only by a later line.
+    pub fn submit_seen(&mut self, result: TestResult, seen: std::time::Instant) {
         match &self.sink {
-            Some(sink) => sink.send(result),
+            Some(sink) => sink.send_seen(result, seen),
             None => {
                 self.count.fetch_add(1, Ordering::Relaxed);
             }
@@ -680,6 +749,9 @@ async fn run(
         }
     }
     report.journal = reporter.journal_path().map(ToOwned::to_owned);
+    if let Some(line) = report.latency_line() {
+        tracing::info!("{line}");
+    }
     match reporter.finish().await {
         Ok(summary) => report.summary = Some(summary),
         Err(e) => report
@@ -890,5 +962,47 @@ async fn send(
             in_flight: 0,
             accepted: reporter.summary().accepted.clone(),
         });
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ms(list: &[u64]) -> Vec<Duration> {
+        list.iter().copied().map(Duration::from_millis).collect()
+    }
+
+    #[test]
+    fn latencies_by_nearest_rank() {
+        assert_eq!(Latencies::of(&[]), None);
+        let one = Latencies::of(&ms(&[7])).unwrap();
+        assert_eq!((one.median, one.p95, one.max), (ms(&[7])[0], ms(&[7])[0], ms(&[7])[0]));
+        // 1..=100 ms in any order: the 50th, the 95th and the 100th.
+        let mut list: Vec<u64> = (1..=100).rev().collect();
+        list.swap(3, 70);
+        let l = Latencies::of(&ms(&list)).unwrap();
+        assert_eq!(l.median, Duration::from_millis(50));
+        assert_eq!(l.p95, Duration::from_millis(95));
+        assert_eq!(l.max, Duration::from_millis(100));
+        assert_eq!(l.to_string(), "after median 50 ms, p95 95 ms, max 100 ms");
+    }
+
+    #[test]
+    fn the_latency_line_names_results_and_running_marks() {
+        let mut report = LiveReport::default();
+        assert_eq!(report.latency_line(), None);
+        report.latencies = ms(&[100, 300, 200]);
+        assert_eq!(
+            report.latency_line().unwrap(),
+            "live: 3 result(s) in Kiwi after median 200 ms, p95 300 ms, max 300 ms"
+        );
+        report.running_latencies = ms(&[50]);
+        assert!(
+            report
+                .latency_line()
+                .unwrap()
+                .ends_with("; 1 RUNNING mark(s) after median 50 ms, p95 50 ms, max 50 ms")
+        );
     }
 }
