@@ -5,11 +5,12 @@ Usage:
   phases.py [--log FILE] -- target/release/tcms-junit-xml -vv FILE.xml
 
 Runs the command (environment inherited), time-stamps every line it writes to stderr, and
-summarises the `rpc ok method=... elapsed_ms=...` debug lines of tcms-api by label
-("TestCase.create x100", "batch of 100 calls", ...): how many requests, the sum of their
-elapsed times, and the wall-clock span from the first start to the last end. Consecutive
-requests with the same label form one phase; between phases, the gap is time when no request
-was in flight (client work, or waiting for the slowest batch of the phase before).
+summarises the `rpc answered method=... elapsed_ms=...` debug lines of tcms-api (`rpc ok`
+in older builds) by label ("TestCase.create x100", "batch of 100 calls", ...): how many
+requests, the sum of their elapsed times, and the wall-clock span from the first start to the
+last end. Consecutive requests with the same label form one phase; between phases, the gap is
+time when no request was in flight (client work, or waiting for the slowest batch of the phase
+before).
 """
 import argparse
 import re
@@ -17,7 +18,7 @@ import subprocess
 import sys
 import time
 
-LINE = re.compile(r'rpc ok.*?method="?(?P<method>[^"=]+?)"?\s+elapsed_ms=(?P<ms>\d+)')
+LINE = re.compile(r'rpc (?:ok|answered).*?method="?(?P<method>[^"=]+?)"?\s+elapsed_ms=(?P<ms>\d+)')
 
 
 def main():

@@ -85,6 +85,11 @@ pub struct CommonArgs {
     /// and comments that landed before are found and kept.
     #[arg(long, value_name = "JOURNAL")]
     pub resume: Option<PathBuf>,
+
+    /// (Benchmarks) make new executions with `TestRun.add_case` + `TestExecution.update` even
+    /// where the server has `TestExecution.create` (Kiwi TCMS 15.3 and later).
+    #[arg(long, hide = true)]
+    pub no_one_call_executions: bool,
 }
 
 /// When to colour the output (`--color`).
@@ -183,6 +188,7 @@ impl CommonArgs {
             .receipt(self.receipt.clone())
             .url(self.url.clone())
             .attachment_limit(self.attachment_limit)
+            .one_call_executions(!self.no_one_call_executions)
             .timeout(
                 self.timeout
                     .filter(|s| s.is_finite() && *s > 0.0)
