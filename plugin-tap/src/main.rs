@@ -375,7 +375,7 @@ fn bail_note(source: &str, reason: &str) -> String {
 /// its latency counted from when its own line was read (`seen`, taken). Returns the input
 /// error, if any.
 fn handle_line(
-    next: Result<(Vec<u8>, Instant), String>,
+    next: ReadLine,
     parser: &mut Parser,
     reporter: &mut LiveReporter,
     seen: &mut Option<Instant>,
@@ -398,12 +398,12 @@ fn submit(reporter: &mut LiveReporter, result: TestResult, seen: Option<Instant>
     reporter.submit_seen(result, seen.unwrap_or_else(Instant::now));
 }
 
+/// A line of standard input and when it was read, or why reading stopped.
+type ReadLine = Result<(Vec<u8>, Instant), String>;
+
 /// Reads standard input line by line on a thread of its own (so that the reader notices a
 /// quiet input), copying each line to stdout first with `tee`.
-fn read_lines(
-    tee: bool,
-    progress: ProgressLine,
-) -> std::io::Result<mpsc::Receiver<Result<(Vec<u8>, Instant), String>>> {
+fn read_lines(tee: bool, progress: ProgressLine) -> std::io::Result<mpsc::Receiver<ReadLine>> {
     let (tx, rx) = mpsc::channel();
     std::thread::Builder::new()
         .name("tcms-tap-stdin".into())

@@ -977,7 +977,10 @@ mod tests {
     fn latencies_by_nearest_rank() {
         assert_eq!(Latencies::of(&[]), None);
         let one = Latencies::of(&ms(&[7])).unwrap();
-        assert_eq!((one.median, one.p95, one.max), (ms(&[7])[0], ms(&[7])[0], ms(&[7])[0]));
+        assert_eq!(
+            (one.median, one.p95, one.max),
+            (ms(&[7])[0], ms(&[7])[0], ms(&[7])[0])
+        );
         // 1..=100 ms in any order: the 50th, the 95th and the 100th.
         let mut list: Vec<u64> = (1..=100).rev().collect();
         list.swap(3, 70);

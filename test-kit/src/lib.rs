@@ -11,11 +11,14 @@
 //!   the real Kiwi TCMS.
 //! - [`server`]: the real Kiwi TCMS of the end-to-end tests (`TCMS_E2E_*`, set by
 //!   `scripts/test`), unique names, and plugin commands set up to report into it.
+//! - [`cargo`]: generated crates and `cargo` commands with a clean environment, for the
+//!   harness's and `tcms`'s end-to-end tests.
 //! - [`io`]: readers that hand out their input slowly, for streaming parsers.
 //! - [`github`]: a simulated GitHub Actions step (summary and output files), for the CI
 //!   outputs' end-to-end tests.
 #![warn(missing_docs)]
 
+pub mod cargo;
 pub mod fake;
 pub mod github;
 pub mod io;

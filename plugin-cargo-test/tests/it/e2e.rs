@@ -14,6 +14,7 @@ use std::sync::OnceLock;
 use chrono::{NaiveDateTime, Utc};
 use serde_json::{Value, json};
 use tcms_api::Client;
+use tcms_test_kit::cargo::{self, write_if_changed};
 use tcms_test_kit::github::{GithubStep, error_annotations};
 use tcms_test_kit::server::{RealServer, real_server, unique_name};
 
@@ -198,53 +199,21 @@ fn tmp() -> PathBuf {
     PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("plugin-cargo-test")
 }
 
-fn write_if_changed(path: &Path, text: &str) {
-    if std::fs::read_to_string(path).ok().as_deref() == Some(text) {
-        return;
-    }
-    std::fs::create_dir_all(path.parent().expect("parent")).expect("mkdir");
-    std::fs::write(path, text).expect("write");
-}
-
-/// A child process with a clean environment: no `TCMS_*` (nor nextest's) variables of this
-/// process, a `HOME` without `.tcms.conf` (so a developer's own Kiwi TCMS is never used),
-/// the crate's own target directory.
+/// A child process with a clean environment (test-kit's `cargo::clean`).
 fn clean(cmd: &mut Command) {
-    for (name, _) in std::env::vars_os() {
-        let name_text = name.to_string_lossy();
-        // GitHub Actions' own files too, when these tests run in a GitHub Actions job.
-        if name_text.starts_with("TCMS_")
-            || name_text.starts_with("NEXTEST")
-            || name_text.starts_with("GITHUB_")
-        {
-            cmd.env_remove(&name);
-        }
-    }
-    let home = std::env::var_os("HOME")
-        .map(PathBuf::from)
-        .unwrap_or_default();
-    let cargo_home = std::env::var_os("CARGO_HOME")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| home.join(".cargo"));
-    let rustup_home = std::env::var_os("RUSTUP_HOME")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| home.join(".rustup"));
-    let fake_home = tmp().join("home");
-    std::fs::create_dir_all(&fake_home).expect("mkdir home");
-    cmd.env("HOME", fake_home)
-        .env("CARGO_HOME", cargo_home)
-        .env("RUSTUP_HOME", rustup_home)
-        .env("CARGO_TARGET_DIR", tmp().join("e2e-target"))
-        .env("CARGO_TERM_COLOR", "never")
-        .env("RUST_BACKTRACE", "0")
-        .stdin(Stdio::null());
+    cargo::clean(
+        cmd,
+        &tmp().join("home"),
+        Path::new(env!("CARGO_TARGET_TMPDIR")),
+    );
 }
 
 fn cargo_in(dir: &Path) -> Command {
-    let mut cmd = Command::new(std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into()));
-    clean(&mut cmd);
-    cmd.current_dir(dir);
-    cmd
+    cargo::cargo_in(
+        dir,
+        &tmp().join("home"),
+        Path::new(env!("CARGO_TARGET_TMPDIR")),
+    )
 }
 
 fn server() -> RealServer {

@@ -3,7 +3,7 @@
 
 use std::io::{BufRead, BufReader, Write as _};
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
+use std::process::{Child, ChildStdin, ChildStdout, Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
@@ -35,6 +35,67 @@ async fn executions(client: &Client, run: i64) -> Vec<Value> {
         .call("TestExecution.filter", json!([{"run": run}]))
         .await
         .unwrap()
+}
+
+/// `tcms-tap --live -v` with piped standard streams, and its run, which `-v` announces before
+/// the first result.
+fn spawn_live(
+    server: &RealServer,
+    product: &str,
+) -> (Child, ChildStdin, BufReader<ChildStdout>, i64) {
+    let mut child = plugin(server, product)
+        .args(["--live", "-v"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let stdin = child.stdin.take().unwrap();
+    let mut stdout = BufReader::new(child.stdout.take().unwrap());
+    for _ in 0..10 {
+        let mut line = String::new();
+        if stdout.read_line(&mut line).unwrap() == 0 {
+            break;
+        }
+        if line.contains("TR-") {
+            return (child, stdin, stdout, run_id(&line));
+        }
+    }
+    let _ = child.kill();
+    let _ = child.wait();
+    panic!("the run is not announced at start");
+}
+
+/// Waits (at most 30 s) until the case `summary` is PASSED in `run`.
+async fn until_passed(client: &Client, run: i64, summary: &str) {
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        let execs = executions(client, run).await;
+        if execs
+            .iter()
+            .any(|e| e["case__summary"] == summary && e["status__name"] == "PASSED")
+        {
+            return;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "{summary} not PASSED after 30 s: {execs:#?}"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+/// Waits (at most 30 s) until the notes of `run` contain `needle`.
+async fn until_notes_contain(client: &Client, run: i64, needle: &str) {
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        let notes = run_notes(client, run).await;
+        if notes.contains(needle) {
+            return;
+        }
+        assert!(Instant::now() < deadline, "no {needle:?} in: {notes}");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
 }
 
 fn run_id(log: &str) -> i64 {
@@ -118,28 +179,8 @@ async fn live_results_appear_while_the_producer_still_runs() {
     let server = server();
     let client = Client::new(server.config()).unwrap();
     let product = unique_name("tap-live");
-    let mut child = plugin(&server, &product)
-        .args(["--live", "-v"])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut stdin = child.stdin.take().unwrap();
-    let mut stdout = BufReader::new(child.stdout.take().unwrap());
     // The run exists before the first result: `-v` prints it at start.
-    let mut run = None;
-    for _ in 0..10 {
-        let mut line = String::new();
-        if stdout.read_line(&mut line).unwrap() == 0 {
-            break;
-        }
-        if line.contains("TR-") {
-            run = Some(run_id(&line));
-            break;
-        }
-    }
-    let run = run.expect("the run is announced at start");
+    let (mut child, mut stdin, _stdout, run) = spawn_live(&server, &product);
     writeln!(
         stdin,
         "TAP version 13\n1..3\nok 1 - first\nnot ok 2 - second\n# why it failed"
@@ -148,21 +189,7 @@ async fn live_results_appear_while_the_producer_still_runs() {
     stdin.flush().unwrap();
     // ok 1 is complete (ok 2 waits for its diagnostics): it must land within a few seconds,
     // while the producer is still running.
-    let deadline = Instant::now() + Duration::from_secs(15);
-    loop {
-        let execs = executions(&client, run).await;
-        if execs
-            .iter()
-            .any(|e| e["case__summary"] == "first" && e["status__name"] == "PASSED")
-        {
-            break;
-        }
-        assert!(
-            Instant::now() < deadline,
-            "no live result after 15 s: {execs:#?}"
-        );
-        tokio::time::sleep(Duration::from_millis(200)).await;
-    }
+    until_passed(&client, run, "first").await;
     assert!(child.try_wait().unwrap().is_none(), "still running");
     writeln!(stdin, "ok 3 - third").unwrap();
     drop(stdin);
@@ -517,27 +544,7 @@ async fn live_a_result_lands_while_the_input_is_quiet_and_the_notes_follow() {
     let server = server();
     let client = Client::new(server.config()).unwrap();
     let product = unique_name("tap-live-quiet");
-    let mut child = plugin(&server, &product)
-        .args(["--live", "-v"])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut stdin = child.stdin.take().unwrap();
-    let mut stdout = BufReader::new(child.stdout.take().unwrap());
-    let mut run = None;
-    for _ in 0..10 {
-        let mut line = String::new();
-        if stdout.read_line(&mut line).unwrap() == 0 {
-            break;
-        }
-        if line.contains("TR-") {
-            run = Some(run_id(&line));
-            break;
-        }
-    }
-    let run = run.expect("the run is announced at start");
+    let (mut child, mut stdin, mut stdout, run) = spawn_live(&server, &product);
     // The rest of stdout is read on the side, so the child never blocks on it.
     let rest = std::thread::spawn(move || {
         let mut all = String::new();
@@ -547,51 +554,15 @@ async fn live_a_result_lands_while_the_input_is_quiet_and_the_notes_follow() {
     writeln!(stdin, "1..3\nok 1 - first").unwrap();
     stdin.flush().unwrap();
     let fed = Instant::now();
-    let deadline = fed + Duration::from_secs(30);
-    loop {
-        let execs = executions(&client, run).await;
-        if execs
-            .iter()
-            .any(|e| e["case__summary"] == "first" && e["status__name"] == "PASSED")
-        {
-            break;
-        }
-        assert!(
-            Instant::now() < deadline,
-            "no result after 30 s: {execs:#?}"
-        );
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+    until_passed(&client, run, "first").await;
     let landed_after = fed.elapsed();
     // "About a second" (exact figures: BENCHMARKS.md); loose here, the machine is shared.
     assert!(landed_after < Duration::from_secs(5), "{landed_after:?}");
-    let deadline = Instant::now() + Duration::from_secs(30);
-    while !run_notes(&client, run)
-        .await
-        .contains("progress: 1 of 3 planned test(s) reported")
-    {
-        assert!(
-            Instant::now() < deadline,
-            "{}",
-            run_notes(&client, run).await
-        );
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+    until_notes_contain(&client, run, "progress: 1 of 3 planned test(s) reported").await;
     assert!(child.try_wait().unwrap().is_none(), "still reading");
     writeln!(stdin, "Bail out! the database went away").unwrap();
     stdin.flush().unwrap();
-    let deadline = Instant::now() + Duration::from_secs(30);
-    while !run_notes(&client, run)
-        .await
-        .contains("Bail out! the database went away")
-    {
-        assert!(
-            Instant::now() < deadline,
-            "{}",
-            run_notes(&client, run).await
-        );
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+    until_notes_contain(&client, run, "Bail out! the database went away").await;
     assert!(
         child.try_wait().unwrap().is_none(),
         "the input is still open"

@@ -12,10 +12,11 @@
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
+use std::process::{Command, Output};
 use std::sync::OnceLock;
 
 use serde_json::{Value, json};
+use tcms_test_kit::cargo::{self, write_if_changed};
 use tcms_test_kit::server::{RealServer, real_server, unique_name};
 
 const CARGO_TOML: &str = r#"[package]
@@ -127,52 +128,16 @@ fn built_crate() -> &'static Path {
     })
 }
 
-fn write_if_changed(path: &Path, content: &str) {
-    if std::fs::read_to_string(path).ok().as_deref() == Some(content) {
-        return;
-    }
-    std::fs::create_dir_all(path.parent().expect("parent")).expect("mkdir");
-    std::fs::write(path, content).expect("write");
-}
-
 /// No `TCMS_*` (nor nextest's) variable of this process, a `HOME` without `.tcms.conf`, the
-/// shared target directory.
+/// shared target directory (test-kit's `cargo::clean`), none of the generated tests' switches.
 fn clean(cmd: &mut Command) {
-    for (name, _) in std::env::vars_os() {
-        let name_text = name.to_string_lossy();
-        if name_text.starts_with("TCMS_") || name_text.starts_with("NEXTEST") {
-            cmd.env_remove(&name);
-        }
-    }
-    let home = std::env::var_os("HOME")
-        .map(PathBuf::from)
-        .unwrap_or_default();
-    let cargo_home = std::env::var_os("CARGO_HOME")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| home.join(".cargo"));
-    let rustup_home = std::env::var_os("RUSTUP_HOME")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| home.join(".rustup"));
-    let fake_home = tmp().join("tcms-cli").join("home");
-    std::fs::create_dir_all(&fake_home).expect("mkdir home");
-    cmd.env("HOME", fake_home)
-        .env("CARGO_HOME", cargo_home)
-        .env("RUSTUP_HOME", rustup_home)
-        .env(
-            "CARGO_TARGET_DIR",
-            tmp().join("plugin-cargo-test").join("e2e-target"),
-        )
-        .env("CARGO_TERM_COLOR", "never")
-        .env("RUST_BACKTRACE", "0")
-        .env_remove("E2E_FAIL")
-        .env_remove("E2E_SLEEP")
-        .stdin(Stdio::null());
+    cargo::clean(cmd, &tmp().join("tcms-cli").join("home"), &tmp());
+    cmd.env_remove("E2E_FAIL").env_remove("E2E_SLEEP");
 }
 
 fn cargo_in(dir: &Path) -> Command {
-    let mut cmd = Command::new(std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into()));
-    clean(&mut cmd);
-    cmd.current_dir(dir);
+    let mut cmd = cargo::cargo_in(dir, &tmp().join("tcms-cli").join("home"), &tmp());
+    cmd.env_remove("E2E_FAIL").env_remove("E2E_SLEEP");
     cmd
 }
 

@@ -110,7 +110,7 @@ pub(crate) fn py_repr(s: &str) -> String {
     out
 }
 
-/// An HTTP answer injected in place of the normal JSON-RPC answer (see [`FakeKiwi::inject`]).
+/// An HTTP answer injected in place of the normal JSON-RPC answer (see [`FakeKiwi::inject`](crate::fake::FakeKiwi::inject)).
 ///
 /// By default a fault answers the next single request, whatever it calls, without running any
 /// call in it.
