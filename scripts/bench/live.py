@@ -99,7 +99,7 @@ def harness(server, trials, product):
     doc = json.load(open(out))
     rows = []
     for key, what in (("latencies", "result"), ("running_latencies", "RUNNING")):
-        ms = [x * 1000 for x in doc[key]]
+        ms = [round(x * 1000) for x in doc[key]]
         if ms:
             rows.append({"command": "harness (TCMS_REPORT=1)",
                          "series": f"{trials} fast trials, 2 threads: {what}",
