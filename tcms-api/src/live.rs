@@ -860,15 +860,9 @@ async fn interrupt(
         marks.len()
     ));
     if !marks.is_empty() {
-        let blocked: Vec<TestResult> = marks
-            .iter()
-            .filter(|r| r.last_attempt().outcome == Outcome::Skipped)
-            .cloned()
-            .collect();
-        let errors: Vec<TestResult> = marks
+        let (blocked, errors): (Vec<TestResult>, Vec<TestResult>) = marks
             .into_iter()
-            .filter(|r| r.last_attempt().outcome != Outcome::Skipped)
-            .collect();
+            .partition(|r| r.last_attempt().outcome == Outcome::Skipped);
         if let Err(e) = reporter.report_blocked(&blocked).await {
             report
                 .errors

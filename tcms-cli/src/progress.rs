@@ -8,7 +8,7 @@
 //! the output of `cargo test`) goes through [`ProgressLine::write_stdout`], which takes the
 //! line away while it writes, so the two never mix on one terminal.
 
-use std::io::{IsTerminal as _, Write as _};
+use std::io::{IsTerminal as _, Write};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
@@ -108,26 +108,22 @@ impl ProgressLine {
     /// Writes `bytes` to stdout and flushes, taking the line away meanwhile when stdout is a
     /// terminal too.
     pub fn write_stdout(&self, bytes: &[u8]) -> std::io::Result<()> {
-        let write = || {
-            let mut out = std::io::stdout().lock();
-            out.write_all(bytes).and_then(|()| out.flush())
-        };
-        match &self.inner {
-            Some(inner) if inner.stdout_terminal => inner.bar.suspend(write),
-            _ => write(),
-        }
+        let on_terminal = self.inner.as_ref().is_some_and(|i| i.stdout_terminal);
+        self.write(std::io::stdout().lock(), bytes, on_terminal)
     }
 
     /// Writes `bytes` to stderr (another program's messages) and flushes, taking the line
     /// away meanwhile.
     pub fn write_stderr(&self, bytes: &[u8]) -> std::io::Result<()> {
-        let write = || {
-            let mut err = std::io::stderr().lock();
-            err.write_all(bytes).and_then(|()| err.flush())
-        };
+        self.write(std::io::stderr().lock(), bytes, true)
+    }
+
+    /// Writes and flushes, with the line taken away when `past_line` (and there is one).
+    fn write(&self, mut out: impl Write, bytes: &[u8], past_line: bool) -> std::io::Result<()> {
+        let mut write = || out.write_all(bytes).and_then(|()| out.flush());
         match &self.inner {
-            Some(inner) => inner.bar.suspend(write),
-            None => write(),
+            Some(inner) if past_line => inner.bar.suspend(write),
+            _ => write(),
         }
     }
 

@@ -56,15 +56,21 @@ fn wait_for(kiwi: &Kiwi, want: &[(&str, &str)]) {
     assert_eq!(statuses(kiwi), want);
 }
 
+/// A fake Kiwi TCMS of `version` with one classification, and the runtime it runs on.
+fn fake_kiwi(version: &str) -> (tokio::runtime::Runtime, FakeKiwi, Kiwi) {
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let fake = runtime.block_on(FakeKiwi::builder().version(version).start());
+    let kiwi = Kiwi::install(&fake);
+    kiwi.db()
+        .call("Classification.create", serde_json::json!([{"name": "C"}]))
+        .unwrap();
+    (runtime, fake, kiwi)
+}
+
 #[test]
 fn planned_running_slow_and_interrupted() {
     for version in ["12.4", "16.2"] {
-        let runtime = tokio::runtime::Runtime::new().unwrap();
-        let fake = runtime.block_on(FakeKiwi::builder().version(version).start());
-        let kiwi = Kiwi::install(&fake);
-        kiwi.db()
-            .call("Classification.create", serde_json::json!([{"name": "C"}]))
-            .unwrap();
+        let (_runtime, fake, kiwi) = fake_kiwi(version);
         let client = fake.client().unwrap();
         let options = LiveOptions::new(
             PluginInfo::new("live-test", "0.1.0", "[live]"),
@@ -143,12 +149,7 @@ fn wait_for_notes(kiwi: &Kiwi, want: &str) {
 #[test]
 fn notes_counts_quiet_results_and_unplanned_running_tests() {
     for version in ["12.4", "16.2"] {
-        let runtime = tokio::runtime::Runtime::new().unwrap();
-        let fake = runtime.block_on(FakeKiwi::builder().version(version).start());
-        let kiwi = Kiwi::install(&fake);
-        kiwi.db()
-            .call("Classification.create", serde_json::json!([{"name": "C"}]))
-            .unwrap();
+        let (_runtime, fake, kiwi) = fake_kiwi(version);
         let client = fake.client().unwrap();
         let interval = Duration::from_secs(2);
         let options = LiveOptions::new(

@@ -172,42 +172,30 @@ pub(crate) fn run(
 /// Copies nextest's stderr to ours as it comes (past the progress line) and hands what its
 /// status lines say to the live reporter, until the `Summary` line.
 fn follow(
-    mut stderr: impl Read,
+    stderr: impl Read,
     live: &mut LiveReporter,
     progress: &ProgressLine,
 ) -> std::io::Result<()> {
-    let mut buf = vec![0u8; 64 * 1024];
-    let mut line: Vec<u8> = Vec::new();
     let mut summary = false;
-    let mut copy = true;
-    loop {
-        let n = match stderr.read(&mut buf) {
-            Ok(0) => return Ok(()),
-            Ok(n) => n,
-            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
-            Err(e) => return Err(e),
-        };
-        let chunk = &buf[..n];
-        if copy && progress.write_stderr(chunk).is_err() {
-            copy = false;
-        }
-        let mut rest = chunk;
-        while let Some(i) = rest.iter().position(|&b| b == b'\n') {
-            line.extend_from_slice(&rest[..i]);
-            if !summary {
-                match status_line(&String::from_utf8_lossy(&line), Utc::now()) {
-                    Some(NextestLine::Starting(n)) => live.planned(n),
-                    Some(NextestLine::Running(test)) => live.started(*test),
-                    Some(NextestLine::Finished(result)) => live.submit(*result),
-                    Some(NextestLine::Summary) => summary = true,
-                    _ => {}
-                }
+    crate::stream::lines(
+        stderr,
+        |chunk| progress.write_stderr(chunk).is_ok(),
+        |piece| {
+            let crate::stream::Piece::Line(line) = piece else {
+                return;
+            };
+            if summary {
+                return;
             }
-            line.clear();
-            rest = &rest[i + 1..];
-        }
-        line.extend_from_slice(rest);
-    }
+            match status_line(line, Utc::now()) {
+                Some(NextestLine::Starting(n)) => live.planned(n),
+                Some(NextestLine::Running(test)) => live.started(*test),
+                Some(NextestLine::Finished(result)) => live.submit(*result),
+                Some(NextestLine::Summary) => summary = true,
+                _ => {}
+            }
+        },
+    )
 }
 
 /// `<store>/<profile>/<file>.xml`, the newest if several.

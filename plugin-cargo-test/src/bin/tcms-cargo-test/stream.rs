@@ -9,20 +9,25 @@ use tcms_cargo_test::libtest::{LibtestParser, LiveEvent, Problem};
 use tcms_cargo_test::live::LiveReporter;
 use tcms_cli::progress::ProgressLine;
 
-/// Reads `reader` to its end; with `echo`, every chunk is written to standard output as soon
-/// as it is read (a closed standard output stops the copy, not the reading), past the
-/// `progress` line.
-pub(crate) fn pump(
+/// What [`lines`] hands on.
+pub(crate) enum Piece<'a> {
+    /// A whole line (without its newline), or the unterminated last one at the end.
+    Line(&'a str),
+    /// The start of a line whose end has not arrived yet (`test NAME ... ` before its status).
+    Partial(&'a str),
+}
+
+/// Reads `reader` to its end as it comes: each chunk first goes to `copy` (which returns
+/// false to stop copying: a closed output stops the copy, not the reading), then its lines
+/// to `on`, then what has arrived of the next line.
+pub(crate) fn lines(
     mut reader: impl Read,
-    echo: bool,
-    parser: &mut LibtestParser,
-    live: &mut LiveReporter,
-    progress: &ProgressLine,
+    mut copy: impl FnMut(&[u8]) -> bool,
+    mut on: impl FnMut(Piece<'_>),
 ) -> io::Result<()> {
-    let mut echo = echo;
+    let mut copying = true;
     let mut buf = vec![0u8; 64 * 1024];
     let mut line: Vec<u8> = Vec::new();
-    let mut results = Vec::new();
     let outcome = loop {
         let n = match reader.read(&mut buf) {
             Ok(0) => break Ok(()),
@@ -31,29 +36,49 @@ pub(crate) fn pump(
             Err(e) => break Err(e),
         };
         let chunk = &buf[..n];
-        if echo && progress.write_stdout(chunk).is_err() {
-            echo = false;
+        if copying {
+            copying = copy(chunk);
         }
         let mut rest = chunk;
         while let Some(i) = rest.iter().position(|&b| b == b'\n') {
             line.extend_from_slice(&rest[..i]);
-            parser.line(&String::from_utf8_lossy(&line), Utc::now(), &mut results);
-            hand_over(parser, &mut results, live);
+            on(Piece::Line(&String::from_utf8_lossy(&line)));
             line.clear();
             rest = &rest[i + 1..];
         }
         line.extend_from_slice(rest);
         if !line.is_empty() {
-            // `test NAME ... ` waits for its status on the same line: the test runs now.
-            parser.partial(&String::from_utf8_lossy(&line), Utc::now());
-            hand_over(parser, &mut results, live);
+            on(Piece::Partial(&String::from_utf8_lossy(&line)));
         }
     };
     if !line.is_empty() {
-        parser.line(&String::from_utf8_lossy(&line), Utc::now(), &mut results);
-        hand_over(parser, &mut results, live);
+        on(Piece::Line(&String::from_utf8_lossy(&line)));
     }
     outcome
+}
+
+/// Reads `reader` to its end; with `echo`, every chunk is written to standard output as soon
+/// as it is read, past the `progress` line.
+pub(crate) fn pump(
+    reader: impl Read,
+    echo: bool,
+    parser: &mut LibtestParser,
+    live: &mut LiveReporter,
+    progress: &ProgressLine,
+) -> io::Result<()> {
+    let mut results = Vec::new();
+    lines(
+        reader,
+        |chunk| echo && progress.write_stdout(chunk).is_ok(),
+        |piece| {
+            match piece {
+                Piece::Line(line) => parser.line(line, Utc::now(), &mut results),
+                // `test NAME ... ` waits for its status on the same line: the test runs now.
+                Piece::Partial(line) => parser.partial(line, Utc::now()),
+            }
+            hand_over(parser, &mut results, live);
+        },
+    )
 }
 
 /// What the parser has for the reporter: its events first, then the results.
