@@ -167,16 +167,49 @@ struct Tracked<'a, R> {
 }
 
 impl<R: BufRead> Iterator for Tracked<'_, R> {
-    type Item = Result<TestResult, tcms_tap::ParseError>;
+    type Item = Result<TestResult, InputError>;
 
     fn next(&mut self) -> Option<Self::Item> {
         let next = self.inner.next();
         if next.is_none() && !self.done {
             self.done = true;
-            self.summaries.borrow_mut().push(self.inner.summary());
+            let summary = self.inner.summary();
+            let no_tap = no_tap(&summary);
+            self.summaries.borrow_mut().push(summary);
+            return no_tap.map(|e| Err(InputError::NoTap(e)));
         }
-        next
+        next.map(|r| r.map_err(InputError::Parse))
     }
+}
+
+/// Why an input cannot be reported.
+#[derive(Debug, thiserror::Error)]
+enum InputError {
+    #[error(transparent)]
+    Parse(tcms_tap::ParseError),
+    /// See [`no_tap`].
+    #[error("{0}")]
+    NoTap(String),
+}
+
+/// The error for an input without any TAP in it (see [`Summary::has_tap`]): an empty file, or
+/// only a shell's or compiler's lines, is a test command that failed before it wrote TAP, not
+/// a run of zero tests (that is `1..0`).
+fn no_tap(summary: &Summary) -> Option<String> {
+    if summary.has_tap() {
+        return None;
+    }
+    let source = &summary.source;
+    Some(if summary.lines == 0 {
+        format!("{source}:1:1: no TAP found: the input is empty")
+    } else {
+        format!(
+            "{source}: no TAP found in its {} line(s): no version line, plan, test point or \
+             `Bail out!` (did the test command fail before it wrote any? a run of no tests is \
+             `1..0`)",
+            summary.lines
+        )
+    })
 }
 
 /// Why an input is incomplete, if it is: bail out, or planned tests that never reported.
@@ -245,8 +278,8 @@ fn ignored_warning(summary: &Summary) -> Option<String> {
 const QUIET: Duration = Duration::from_millis(300);
 
 /// Standard input, reported as it arrives: results go to the shared live reporter
-/// (`tcms_api::live`: batches of 50, at most one per second, from a background thread), so
-/// reading never waits for Kiwi. A result is complete at the next line that is not its YAML
+/// (`tcms_api::live`: batches of 50 about once a second, larger while results queue up, from
+/// a background thread), so reading never waits for Kiwi. A result is complete at the next line that is not its YAML
 /// block or `#` diagnostics, or after [`QUIET`] without input; the plan's count, a
 /// `Bail out!` and the end of input go to the run's notes as they arrive.
 fn live(args: &Args) -> u8 {
@@ -334,6 +367,9 @@ fn live(args: &Args) -> u8 {
     }
     if let Some(note) = incomplete(&rest) {
         reporter.add_run_note(note);
+    }
+    if input_error.is_none() {
+        input_error = no_tap(&summary);
     }
     if let Some(e) = &input_error {
         reporter.add_run_note(format!("input error: {e}"));

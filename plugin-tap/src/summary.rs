@@ -98,6 +98,14 @@ impl Summary {
             .fold(0, u64::saturating_add)
     }
 
+    /// True when the input had any TAP in it: a version line, a plan, a test point, a `prove`
+    /// file header or a `Bail out!`. False for an empty input and for one of only other
+    /// lines (a shell's "command not found", a compiler's errors): the test command wrote no
+    /// TAP at all, which the command-line plugin treats as an input error.
+    pub fn has_tap(&self) -> bool {
+        !self.documents.is_empty() || self.bailed_out.is_some() || self.results > 0
+    }
+
     /// True when there was at least one document, every document matches its plan, and the
     /// stream did not bail out: the condition for a clean exit.
     pub fn is_complete(&self) -> bool {

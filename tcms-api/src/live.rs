@@ -35,8 +35,14 @@ use tokio::time::Instant;
 
 use crate::report::{Attempt, Options, Outcome, PluginInfo, Reporter, Summary, TestResult};
 
-/// At most this many results go into one batch.
+/// At most this many results go into one batch while the reporter keeps up.
 pub const BATCH_SIZE: usize = 50;
+
+/// While results queue up (the last batch was full), each next batch may hold twice as many
+/// as the one before, up to this many times the batch size (500 by default): a burst is sent
+/// in a few large batches, which the server takes faster than many small ones. The first
+/// batch that is not full brings the size back.
+pub const BURST_FACTOR: usize = 10;
 
 /// A batch is sent at the latest this long after its first result arrived.
 pub const BATCH_INTERVAL: Duration = Duration::from_secs(1);
@@ -176,7 +182,9 @@ impl LiveOptions {
         self
     }
 
-    /// At most `size` results per batch, sent at the latest `interval` after the first.
+    /// At most `size` results per batch while the reporter keeps up (up to
+    /// [`BURST_FACTOR`] times that while results queue up), sent at the latest `interval`
+    /// after the first.
     pub fn batches(mut self, size: usize, interval: Duration) -> Self {
         self.batch_size = size.max(1);
         self.batch_interval = interval;
@@ -215,6 +223,8 @@ pub struct LiveReport {
     pub running_latencies: Vec<Duration>,
     /// True when [`Sink::interrupt`] ended the report.
     pub interrupted: bool,
+    /// How many batches of results were sent.
+    pub batches: usize,
     /// What went wrong, one message each (logged nowhere: the caller prints them).
     pub errors: Vec<String>,
 }
@@ -238,6 +248,9 @@ impl LiveReport {
                 "; {} RUNNING mark(s) {running}",
                 self.running_latencies.len()
             );
+        }
+        if self.batches > 0 {
+            let _ = write!(line, "; in {} batch(es)", self.batches);
         }
         Some(line)
     }
@@ -668,6 +681,9 @@ async fn run(
         reporter.add_run_note(note);
     }
     let size = options.batch_size.max(1);
+    let most = size.saturating_mul(BURST_FACTOR);
+    // The size of the next batch: doubled after a full one (results wait), up to `most`.
+    let mut cap = size;
     let interval = options.batch_interval;
     // A batch goes out `interval` after the previous one started, or at once when that is
     // past: a burst is sent together, a lone result after a quiet time without waiting.
@@ -679,7 +695,7 @@ async fn run(
     };
     loop {
         state.publish(&progress, &report);
-        while state.results.len() < size && state.interrupted.is_none() {
+        while state.results.len() < cap && state.interrupted.is_none() {
             match rx.try_recv() {
                 Ok(msg) => {
                     state.take(msg, Some(&mut reporter), &mut report);
@@ -694,9 +710,14 @@ async fn run(
             break;
         }
         let now = Instant::now();
-        if !state.is_empty() && (state.results.len() >= size || deadline.is_none_or(|d| now >= d)) {
+        if !state.is_empty() && (state.results.len() >= cap || deadline.is_none_or(|d| now >= d)) {
             last_sent = Some(now);
             deadline = None;
+            cap = if state.results.len() >= cap {
+                cap.saturating_mul(2).min(most)
+            } else {
+                size
+            };
             send(&mut reporter, &mut state, &mut report, &mut options).await;
             state.publish_landed(&progress, &reporter);
             continue;
@@ -906,6 +927,7 @@ async fn send(
     }
     let batch = std::mem::take(&mut state.results);
     if !batch.is_empty() {
+        report.batches += 1;
         let (results, times): (Vec<TestResult>, Vec<Instant>) = batch.into_iter().unzip();
         match reporter.report(&results).await {
             Ok(()) => {

@@ -238,6 +238,66 @@ async fn invalid_utf8_exits_2_and_creates_nothing() {
     assert!(products.is_empty());
 }
 
+/// An empty file, or one of only a shell's error, is no run of zero tests: exit 2, the file
+/// named, nothing created; from `--live` the run that exists already gets the reason in its
+/// notes, and the exit code is 2 as well.
+#[tokio::test]
+async fn no_tap_at_all_exits_2_and_creates_nothing() {
+    let server = server();
+    let client = Client::new(server.config()).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let empty = dir.path().join("empty.tap");
+    std::fs::write(&empty, "").unwrap();
+    let failed = dir.path().join("failed.tap");
+    std::fs::write(&failed, "sh: 1: prove: not found\n").unwrap();
+    let good = fixture("node-test.tap");
+    for (bad, says) in [
+        (&empty, "empty.tap:1:1: no TAP found: the input is empty"),
+        (&failed, "failed.tap: no TAP found in its 1 line(s)"),
+    ] {
+        let product = unique_name("tap-none");
+        // After a good file too: nothing of it is sent either.
+        let out = plugin(&server, &product)
+            .arg(&good)
+            .arg(bad)
+            .output()
+            .unwrap();
+        let log = text(&out);
+        assert_eq!(out.status.code(), Some(2), "{log}");
+        assert!(log.contains(says), "{log}");
+        assert!(log.contains("nothing was sent"), "{log}");
+        let products: Vec<Value> = client
+            .call("Product.filter", json!([{"name": product}]))
+            .await
+            .unwrap();
+        assert!(products.is_empty(), "{log}");
+    }
+    // A run of no tests is reported.
+    let zero = dir.path().join("zero.tap");
+    std::fs::write(&zero, "1..0 # SKIP no display\n").unwrap();
+    let out = plugin(&server, &unique_name("tap-zero"))
+        .arg(&zero)
+        .output()
+        .unwrap();
+    let log = text(&out);
+    assert_eq!(out.status.code(), Some(0), "{log}");
+    assert!(
+        log.contains("warning: no test results in the input"),
+        "{log}"
+    );
+    assert!(log.contains("TR-"), "{log}");
+    let product = unique_name("tap-none-live");
+    let (mut child, stdin, _stdout, run) = spawn_live(&server, &product);
+    drop(stdin);
+    let status = child.wait().unwrap();
+    assert_eq!(status.code(), Some(2));
+    let notes = run_notes(&client, run).await;
+    assert!(
+        notes.contains("input error: <stdin>:1:1: no TAP found: the input is empty"),
+        "{notes}"
+    );
+}
+
 async fn run_notes(client: &Client, run: i64) -> String {
     let runs: Vec<Value> = client
         .call("TestRun.filter", json!([{"pk": run}]))

@@ -331,6 +331,22 @@ fn empty_input() {
     assert!(summary.documents.is_empty());
     assert_eq!(summary.planned(), None);
     assert!(!summary.is_complete());
+    assert!(!summary.has_tap());
+}
+
+#[test]
+fn what_counts_as_tap_at_all() {
+    let has_tap = |text: &str| parse_str("x.tap", text, Options::default()).1.has_tap();
+    assert!(!has_tap("\n  \n"));
+    assert!(!has_tap(
+        "bash: prove: command not found\nerror: could not compile\n"
+    ));
+    assert!(!has_tap("# a comment alone\n"));
+    assert!(has_tap("1..0 # SKIP no display\n"));
+    assert!(has_tap("TAP version 14\n"));
+    assert!(has_tap("ok\n"));
+    assert!(has_tap("log line\nnot ok 1 - x\n"));
+    assert!(has_tap("Bail out! no database\n"));
 }
 
 /// `--live`: a line that is not TAP (the next test's output) completes the test point before
